@@ -1,0 +1,3 @@
+export { ScriptLoadError } from './script-load.error';
+export { StoreArgumentError } from './store-argument.error';
+export { UnexpectedReplyError } from './unexpected-reply.error';

@@ -1,0 +1,48 @@
+import { StoreArgumentError } from './errors/store-argument.error';
+
+/** Default key prefix; every key also carries it as a hash tag so multi-key scripts run on a cluster. */
+export const DEFAULT_KEY_PREFIX = 'remote-task0:';
+
+/** Names every Redis key of one task namespace. All keys share the hash tag `{prefix}`. */
+export class TaskKeys {
+  /** HASH id -> record (JSON of TaskSpec, doubling as the content fingerprint). */
+  readonly tasks: string;
+  /** ZSET id -> due time ms (pending, not claimed). */
+  readonly due: string;
+  /** ZSET id -> lease expiry ms (claimed by some instance: in its wheel or running). */
+  readonly leased: string;
+  /** HASH id -> `token|dueMs|owner`. */
+  readonly lease: string;
+  /** STRING counter; INCR gives each claim a fencing token. */
+  readonly fence: string;
+  /** HASH id -> number of starts of the current occurrence. */
+  readonly attempts: string;
+  /** HASH id -> sha1hex(record) of completed tasks. */
+  readonly done: string;
+  /** ZSET id -> completion ms. */
+  readonly doneAt: string;
+  /** ZSET id -> failure ms (once tasks whose handler threw or timed out). */
+  readonly failed: string;
+  /** HASH id -> last failure JSON. */
+  readonly failures: string;
+  /** LIST of dead-letter entries (JSON), bounded. */
+  readonly dead: string;
+
+  constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
+    if (prefix === '' || /[{}]/.test(prefix)) {
+      throw new StoreArgumentError('prefix', prefix, 'a non-empty prefix without { or }');
+    }
+    const p = `{${prefix}}`;
+    this.tasks = `${p}tasks`;
+    this.due = `${p}due`;
+    this.leased = `${p}leased`;
+    this.lease = `${p}lease`;
+    this.fence = `${p}fence`;
+    this.attempts = `${p}attempts`;
+    this.done = `${p}done`;
+    this.doneAt = `${p}doneAt`;
+    this.failed = `${p}failed`;
+    this.failures = `${p}failures`;
+    this.dead = `${p}dead`;
+  }
+}

@@ -1,0 +1,37 @@
+--[[
+  Start the runs of claimed tasks whose fencing token is still current: switch the lease to a
+  running lease from now, count the start and hand back the record.
+
+  Input:
+    KEYS[1] tasks     HASH id -> record
+    KEYS[2] leased    ZSET id -> lease expiry ms
+    KEYS[3] lease     HASH id -> token|dueMs|owner
+    KEYS[4] attempts  HASH id -> starts of the current occurrence
+
+    ARGV[1] leaseMs   running lease length, counted from now
+    ARGV[2..] pairs   id, token
+
+  Output:
+    { nowMs, record1, attempt1, record2, attempt2, ... }
+    record '' and attempt 0 when the claim is stale (token superseded or lease gone): do not run
+]]
+local rcall = redis.call
+local t = rcall('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local expiry = now + tonumber(ARGV[1])
+
+local out = { now }
+for i = 2, #ARGV, 2 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  local lease = rcall('HGET', KEYS[3], id)
+  local record = lease and string.match(lease, '^(%d+)|') == token and rcall('HGET', KEYS[1], id)
+  if record then
+    rcall('ZADD', KEYS[2], expiry, id)
+    out[#out + 1] = record
+    out[#out + 1] = rcall('HINCRBY', KEYS[4], id, 1)
+  else
+    out[#out + 1] = ''
+    out[#out + 1] = 0
+  end
+end
+return out

@@ -1,0 +1,709 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  loadScripts,
+  ScriptLoadError,
+  StoreArgumentError,
+  TaskKeys,
+  TaskStore,
+  UnexpectedReplyError,
+  type Claim,
+} from '../../src/store';
+import type { TaskSpec } from '../../src/tasks/task-spec';
+import { RedisServerProcess } from '../support/redis-server';
+
+const OWNER = 'instance-a';
+const WINDOW = 10_000;
+const LEASE = 30_000;
+const MINUTE = 60_000;
+
+type SpecFields = Omit<TaskSpec, 'id' | 'name' | 'payload'>;
+
+/** A stored record as the ingest side would write it (TaskSpec key order). */
+function record(id: string, fields: SpecFields = {}, name = 'OncePingTask'): string {
+  const spec: TaskSpec = {
+    id,
+    name,
+    ...fields,
+    payload: { Url: `https://example.com/ping/${id}` },
+  };
+  return JSON.stringify(spec);
+}
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let server: RedisServerProcess;
+let redis: Redis;
+let keys: TaskKeys;
+let store: TaskStore;
+
+beforeAll(async () => {
+  server = await RedisServerProcess.start();
+  redis = createRedisClient({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  await redis.quit();
+  await server.dispose();
+});
+
+beforeEach(async () => {
+  await redis.flushall();
+  keys = new TaskKeys();
+  store = new TaskStore(redis, keys);
+});
+
+/** Accepts one task and returns its claim token (0 when it went to `due`). */
+async function acceptOne(id: string, rec: string, dueMs: number, leaseMs = LEASE) {
+  const { nowMs, results } = await store.acceptTasks(OWNER, WINDOW, leaseMs, [
+    { id, record: rec, dueMs },
+  ]);
+  return { nowMs, status: results[0].status, token: results[0].token ?? 0 };
+}
+
+/** Accepts a task due now (claimed at once) and starts its run. */
+async function startNow(id: string, rec: string, dueMs?: number) {
+  const due = dueMs ?? (await store.redisTime());
+  const { token } = await acceptOne(id, rec, due);
+  const claim: Claim = { id, dueMs: due, token };
+  const { started } = await store.startRuns(LEASE, [claim]);
+  expect(started).toHaveLength(1);
+  return claim;
+}
+
+const score = async (key: string, id: string) => {
+  const value = await redis.zscore(key, id);
+  return value === null ? null : Number(value);
+};
+
+describe('acceptTasks', () => {
+  it('stores a task due beyond the window in due, unclaimed', async () => {
+    const now = await store.redisTime();
+    const rec = record('1', { toRunAtMs: now + MINUTE });
+    const { nowMs, status, token } = await acceptOne('1', rec, now + MINUTE);
+
+    expect(status).toBe('stored');
+    expect(token).toBe(0);
+    expect(nowMs).toBeGreaterThanOrEqual(now);
+    expect(await redis.hget(keys.tasks, '1')).toBe(rec);
+    expect(await score(keys.due, '1')).toBe(now + MINUTE);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.get(keys.fence)).toBeNull();
+  });
+
+  it('claims a task due within the window for the accepting owner at once', async () => {
+    const now = await store.redisTime();
+    const dueMs = now + 2_000;
+    const soon = await acceptOne('soon', record('soon'), dueMs);
+    const late = await acceptOne('late', record('late'), now - 5_000);
+
+    expect(soon.status).toBe('stored');
+    expect(soon.token).toBeGreaterThan(0);
+    expect(late.token).toBeGreaterThan(soon.token);
+    expect(await redis.zcard(keys.due)).toBe(0);
+    expect(await score(keys.leased, 'soon')).toBe(dueMs + LEASE);
+    expect(await score(keys.leased, 'late')).toBe(late.nowMs + LEASE);
+    expect(await redis.hget(keys.lease, 'soon')).toBe(`${soon.token}|${dueMs}|${OWNER}`);
+    expect(await redis.hget(keys.lease, 'late')).toBe(`${late.token}|${now - 5_000}|${OWNER}`);
+  });
+
+  it('claims nothing, not even overdue tasks, when the window is null', async () => {
+    const now = await store.redisTime();
+    const { results } = await store.acceptTasks(OWNER, null, LEASE, [
+      { id: 'overdue', record: record('overdue'), dueMs: now - MINUTE },
+    ]);
+
+    expect(results).toEqual([{ status: 'stored' }]);
+    expect(await score(keys.due, 'overdue')).toBe(now - MINUTE);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+  });
+
+  it('reports a repeated submission as duplicate and changes nothing', async () => {
+    const now = await store.redisTime();
+    const rec = record('1');
+    await acceptOne('1', rec, now + MINUTE);
+    const claimed = await acceptOne('2', record('2'), now);
+    const before = await redis.get(keys.fence);
+
+    const { results } = await store.acceptTasks(OWNER, WINDOW, LEASE, [
+      { id: '1', record: rec, dueMs: now + 2 * MINUTE },
+      { id: '2', record: record('2'), dueMs: now },
+    ]);
+
+    expect(results).toEqual([{ status: 'duplicate' }, { status: 'duplicate' }]);
+    expect(await score(keys.due, '1')).toBe(now + MINUTE);
+    expect(await redis.hget(keys.lease, '2')).toMatch(new RegExp(`^${claimed.token}\\|`));
+    expect(await redis.get(keys.fence)).toBe(before);
+  });
+
+  it('replaces a changed record, drops its lease and failure, and schedules it anew', async () => {
+    const now = await store.redisTime();
+    const first = record('1', { timeoutMs: 1_000 });
+    const claim = await startNow('1', first, now);
+    await store.completeRuns([{ ...claim, outcome: 'error', error: 'boom' }]);
+    expect(await redis.zscore(keys.failed, '1')).not.toBeNull();
+
+    const second = record('1', { timeoutMs: 2_000 });
+    const { status, token } = await acceptOne('1', second, now + MINUTE);
+
+    expect(status).toBe('rescheduled');
+    expect(token).toBe(0);
+    expect(await redis.hget(keys.tasks, '1')).toBe(second);
+    expect(await score(keys.due, '1')).toBe(now + MINUTE);
+    expect(await redis.zscore(keys.failed, '1')).toBeNull();
+    expect(await redis.hget(keys.failures, '1')).toBeNull();
+
+    const third = record('1', { timeoutMs: 3_000 });
+    const again = await acceptOne('1', third, now);
+    expect(again.status).toBe('rescheduled');
+    expect(again.token).toBeGreaterThan(claim.token);
+    expect(await redis.zscore(keys.due, '1')).toBeNull();
+    expect(await redis.hget(keys.lease, '1')).toBe(`${again.token}|${now}|${OWNER}`);
+  });
+
+  it('reports a completed task resubmitted within retention as completed', async () => {
+    const rec = record('1');
+    const claim = await startNow('1', rec);
+    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
+
+    const { status, token } = await acceptOne('1', rec, await store.redisTime());
+
+    expect(status).toBe('completed');
+    expect(token).toBe(0);
+    expect(await redis.hexists(keys.tasks, '1')).toBe(0);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.hget(keys.done, '1')).toBe(sha1(rec));
+  });
+
+  it('accepts a changed record after completion as a new task', async () => {
+    const claim = await startNow('1', record('1'));
+    await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+    const now = await store.redisTime();
+    const changed = record('1', { toRunAtMs: now + MINUTE });
+
+    const { status } = await acceptOne('1', changed, now + MINUTE);
+
+    expect(status).toBe('stored');
+    expect(await redis.hget(keys.tasks, '1')).toBe(changed);
+    expect(await redis.hexists(keys.done, '1')).toBe(0);
+    expect(await redis.zscore(keys.doneAt, '1')).toBeNull();
+  });
+
+  it('answers a mixed batch in order', async () => {
+    const now = await store.redisTime();
+    await acceptOne('dup', record('dup'), now + MINUTE);
+    await acceptOne('chg', record('chg'), now + MINUTE);
+
+    const { results } = await store.acceptTasks(OWNER, WINDOW, LEASE, [
+      { id: 'new', record: record('new'), dueMs: now + MINUTE },
+      { id: 'dup', record: record('dup'), dueMs: now + MINUTE },
+      { id: 'chg', record: record('chg', { timeoutMs: 5 }), dueMs: now },
+    ]);
+
+    expect(results.map((r) => r.status)).toEqual(['stored', 'duplicate', 'rescheduled']);
+    expect(results[2].token).toBeGreaterThan(0);
+  });
+
+  it('rejects a non-integer due time before calling Redis', async () => {
+    await expect(
+      store.acceptTasks(OWNER, WINDOW, LEASE, [{ id: '1', record: record('1'), dueMs: 1.5 }]),
+    ).rejects.toBeInstanceOf(StoreArgumentError);
+  });
+});
+
+describe('claimDue', () => {
+  it('claims the earliest due tasks within the window, up to the limit', async () => {
+    const now = await store.redisTime();
+    const offsets: Record<string, number> = {
+      d: 40_000,
+      a: 10_000,
+      e: 50_000,
+      c: 30_000,
+      b: 20_000,
+    };
+    await store.acceptTasks(
+      OWNER,
+      0,
+      LEASE,
+      Object.entries(offsets).map(([id, offset]) => ({
+        id,
+        record: record(id),
+        dueMs: now + offset,
+      })),
+    );
+    expect(await redis.zcard(keys.due)).toBe(5);
+
+    const first = await store.claimDue('instance-b', 35_000, LEASE, 2);
+    expect(first.claims.map((c) => [c.id, c.dueMs])).toEqual([
+      ['a', now + 10_000],
+      ['b', now + 20_000],
+    ]);
+    expect(first.claims[1].token).toBeGreaterThan(first.claims[0].token);
+
+    const second = await store.claimDue('instance-b', 35_000, LEASE, 100);
+    expect(second.claims.map((c) => c.id)).toEqual(['c']);
+    expect(second.claims[0].token).toBeGreaterThan(first.claims[1].token);
+
+    expect(await redis.zrange(keys.due, 0, -1)).toEqual(['d', 'e']);
+    expect(await score(keys.leased, 'c')).toBe(now + 30_000 + LEASE);
+    expect(await redis.hget(keys.lease, 'c')).toBe(
+      `${second.claims[0].token}|${now + 30_000}|instance-b`,
+    );
+    expect((await store.claimDue('instance-b', 35_000, LEASE, 100)).claims).toEqual([]);
+  });
+
+  it('leases overdue tasks from now, not from their due time', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [
+      { id: 'old', record: record('old'), dueMs: now - MINUTE },
+    ]);
+
+    const { nowMs, claims } = await store.claimDue(OWNER, 0, LEASE, 10);
+
+    expect(claims).toEqual([{ id: 'old', dueMs: now - MINUTE, token: 1 }]);
+    expect(await score(keys.leased, 'old')).toBe(nowMs + LEASE);
+  });
+});
+
+describe('startRuns', () => {
+  it('starts current claims: running lease from now, attempt counted, record returned', async () => {
+    const now = await store.redisTime();
+    const rec = record('1');
+    const { token } = await acceptOne('1', rec, now);
+    const claim = { id: '1', dueMs: now, token };
+
+    const first = await store.startRuns(5_000, [claim]);
+    expect(first.started).toEqual([{ ...claim, record: rec, attempt: 1 }]);
+    expect(first.stale).toEqual([]);
+    expect(await score(keys.leased, '1')).toBe(first.nowMs + 5_000);
+
+    const second = await store.startRuns(5_000, [claim]);
+    expect(second.started[0].attempt).toBe(2);
+  });
+
+  it('reports a claim superseded by a reschedule as stale and does not start it', async () => {
+    const now = await store.redisTime();
+    const old = await acceptOne('1', record('1'), now);
+    const changed = record('1', { timeoutMs: 9 });
+    const fresh = await acceptOne('1', changed, now);
+    const leasedBefore = await score(keys.leased, '1');
+
+    const oldClaim = { id: '1', dueMs: now, token: old.token };
+    const result = await store.startRuns(LEASE, [oldClaim]);
+
+    expect(result.started).toEqual([]);
+    expect(result.stale).toEqual([oldClaim]);
+    expect(await redis.hget(keys.attempts, '1')).toBeNull();
+    expect(await score(keys.leased, '1')).toBe(leasedBefore);
+
+    const current = await store.startRuns(LEASE, [{ id: '1', dueMs: now, token: fresh.token }]);
+    expect(current.started.map((r) => r.record)).toEqual([changed]);
+  });
+});
+
+describe('renewLeases', () => {
+  it('extends leases still held and reports the lost ones', async () => {
+    const now = await store.redisTime();
+    const { token } = await acceptOne('1', record('1'), now, 200);
+    await acceptOne('2', record('2'), now + MINUTE);
+
+    const lost = await store.renewLeases(MINUTE, [
+      { id: '1', token },
+      { id: '1', token: token + 1 },
+      { id: '2', token: 1 },
+      { id: 'nope', token: 1 },
+    ]);
+
+    expect(lost).toEqual(['1', '2', 'nope']);
+    expect(await score(keys.leased, '1')).toBeGreaterThanOrEqual(now + MINUTE);
+    await sleep(300);
+    expect(await store.reclaimExpired(100)).toBe(0);
+    expect(await redis.hget(keys.lease, '1')).toMatch(new RegExp(`^${token}\\|`));
+  });
+});
+
+describe('completeRuns', () => {
+  it('marks a once task done: record removed, fingerprint kept, lease and attempts cleared', async () => {
+    const rec = record('1');
+    const claim = await startNow('1', rec);
+
+    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
+    expect(await redis.hexists(keys.tasks, '1')).toBe(0);
+    expect(await redis.hget(keys.done, '1')).toBe(sha1(rec));
+    expect(await redis.zscore(keys.doneAt, '1')).not.toBeNull();
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.hlen(keys.lease)).toBe(0);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+    expect(await redis.zcard(keys.due)).toBe(0);
+  });
+
+  it('marks a once task failed on error or timeout and keeps its record', async () => {
+    const a = await startNow('a', record('a'));
+    const b = await startNow('b', record('b'));
+    const before = Date.now();
+
+    const codes = await store.completeRuns([
+      { ...a, outcome: 'error', error: 'boom', attempt: 1 },
+      { ...b, outcome: 'timeout', error: 'timed out after 5000 ms' },
+    ]);
+
+    expect(codes).toEqual(['failed', 'failed']);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['a', 'b']);
+    expect(await redis.hget(keys.tasks, 'a')).toBe(record('a'));
+    const failure = JSON.parse((await redis.hget(keys.failures, 'a')) ?? '{}') as { at: number };
+    expect(Object.keys(failure).sort()).toEqual(['at', 'attempt', 'error', 'outcome']);
+    expect(failure).toMatchObject({ outcome: 'error', error: 'boom', attempt: 1 });
+    expect(failure.at).toBeGreaterThanOrEqual(before);
+    expect(failure.at).toBeLessThanOrEqual(Date.now());
+    expect(JSON.parse((await redis.hget(keys.failures, 'b')) ?? '{}')).toMatchObject({
+      outcome: 'timeout',
+    });
+    expect(await redis.zcard(keys.due)).toBe(0);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.hexists(keys.done, 'a')).toBe(0);
+  });
+
+  it('ignores a stale token', async () => {
+    const claim = await startNow('1', record('1'));
+
+    const codes = await store.completeRuns([{ ...claim, token: claim.token + 1, outcome: 'ok' }]);
+
+    expect(codes).toEqual(['stale']);
+    expect(await redis.hexists(keys.tasks, '1')).toBe(1);
+    expect(await redis.hget(keys.lease, '1')).toMatch(new RegExp(`^${claim.token}\\|`));
+    expect(await redis.hget(keys.attempts, '1')).toBe('1');
+  });
+
+  it('schedules a periodic task on its fixed grid, collapsing missed occurrences', async () => {
+    const now = await store.redisTime();
+    const dueMs = now - 3.5 * MINUTE;
+    const claim = await startNow(
+      'p',
+      record('p', { intervalMs: MINUTE }, 'PeriodicPingTask'),
+      dueMs,
+    );
+
+    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(dueMs + 4 * MINUTE);
+    expect(await redis.hexists(keys.tasks, 'p')).toBe(1);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+    expect(await redis.hexists(keys.failures, 'p')).toBe(0);
+  });
+
+  it('schedules the next occurrence after the due one when a run finishes early', async () => {
+    const now = await store.redisTime();
+    const dueMs = now + 5_000; // within the window: claimed and run before its due time
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), dueMs);
+
+    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(dueMs + MINUTE);
+  });
+
+  it('keeps the last error of a periodic task and still schedules it', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
+
+    const codes = await store.completeRuns([{ ...claim, outcome: 'timeout', error: 'slow' }]);
+
+    expect(codes).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+    expect(JSON.parse((await redis.hget(keys.failures, 'p')) ?? '{}')).toMatchObject({
+      outcome: 'timeout',
+      error: 'slow',
+    });
+    expect(await redis.zcard(keys.failed)).toBe(0);
+  });
+
+  it('finishes a periodic task whose next occurrence is past its end time', async () => {
+    const now = await store.redisTime();
+    const atEnd = record('end', { intervalMs: MINUTE, endTimeMs: now + MINUTE });
+    const past = record('past', { intervalMs: MINUTE, endTimeMs: now + MINUTE - 1 });
+    const a = await startNow('end', atEnd, now);
+    const b = await startNow('past', past, now);
+
+    expect(
+      await store.completeRuns([
+        { ...a, outcome: 'ok' },
+        { ...b, outcome: 'ok' },
+      ]),
+    ).toEqual(['next', 'done']);
+    expect(await score(keys.due, 'end')).toBe(now + MINUTE);
+    expect(await redis.hexists(keys.tasks, 'past')).toBe(0);
+    expect(await redis.hget(keys.done, 'past')).toBe(sha1(past));
+    expect(await redis.zscore(keys.due, 'past')).toBeNull();
+  });
+});
+
+describe('reclaimExpired', () => {
+  it('puts a claim with an expired lease back in due at its due time', async () => {
+    const now = await store.redisTime();
+    const dueMs = now - 1_000;
+    const { token } = await acceptOne('1', record('1'), dueMs, 200);
+    await store.startRuns(200, [{ id: '1', dueMs, token }]);
+    expect(await store.reclaimExpired(100)).toBe(0);
+
+    await sleep(300);
+    expect(await store.reclaimExpired(100)).toBe(1);
+
+    expect(await score(keys.due, '1')).toBe(dueMs);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.hlen(keys.lease)).toBe(0);
+    expect(await store.completeRuns([{ id: '1', token, outcome: 'ok' }])).toEqual(['stale']);
+    expect(await store.reclaimExpired(100)).toBe(0);
+
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const { started } = await store.startRuns(LEASE, claims);
+    expect(started.map((r) => r.attempt)).toEqual([2]); // the crashed start still counts
+  });
+
+  it('moves each expired claim exactly once when instances reclaim concurrently', async () => {
+    const now = await store.redisTime();
+    const items = Array.from({ length: 300 }, (_, i) => ({
+      id: `t${i}`,
+      record: record(`t${i}`),
+      dueMs: now + i,
+    }));
+    await store.acceptTasks(OWNER, WINDOW, 100, items);
+    await sleep(500);
+    const other = createRedisClient({ host: '127.0.0.1', port: server.port });
+    try {
+      const otherStore = new TaskStore(other, keys);
+      const counts = await Promise.all([
+        store.reclaimExpired(50),
+        otherStore.reclaimExpired(50),
+        store.reclaimExpired(1_000),
+        otherStore.reclaimExpired(1_000),
+      ]);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(300);
+      expect(await redis.zcard(keys.due)).toBe(300);
+      expect(await redis.zcard(keys.leased)).toBe(0);
+      expect(await score(keys.due, 't123')).toBe(now + 123);
+    } finally {
+      await other.quit();
+    }
+  });
+});
+
+describe('releaseClaims', () => {
+  it('gives current claims back to due at their due time and skips stale ones', async () => {
+    const now = await store.redisTime();
+    const a = await acceptOne('a', record('a'), now + 1_000);
+    const b = await acceptOne('b', record('b'), now + 2_000);
+
+    const released = await store.releaseClaims([
+      { id: 'a', token: a.token },
+      { id: 'b', token: b.token + 1 },
+    ]);
+
+    expect(released).toBe(1);
+    expect(await score(keys.due, 'a')).toBe(now + 1_000);
+    expect(await redis.hexists(keys.lease, 'a')).toBe(0);
+    expect(await redis.zscore(keys.leased, 'a')).toBeNull();
+    expect(await redis.zscore(keys.leased, 'b')).not.toBeNull();
+    expect(await store.releaseClaims([])).toBe(0);
+  });
+});
+
+describe('pruneCompleted', () => {
+  it('forgets completions older than the retention so the task can be accepted again', async () => {
+    const rec = record('1');
+    const claim = await startNow('1', rec);
+    await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+
+    expect(await store.pruneCompleted(MINUTE, 100)).toBe(0);
+    await sleep(50);
+    expect(await store.pruneCompleted(10, 100)).toBe(1);
+
+    expect(await redis.hlen(keys.done)).toBe(0);
+    expect(await redis.zcard(keys.doneAt)).toBe(0);
+    expect((await acceptOne('1', rec, await store.redisTime())).status).toBe('stored');
+  });
+
+  it('prunes at most limit entries per call', async () => {
+    for (const id of ['a', 'b', 'c']) {
+      const claim = await startNow(id, record(id));
+      await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+    }
+    await sleep(20);
+    expect(await store.pruneCompleted(1, 2)).toBe(2);
+    expect(await store.pruneCompleted(1, 2)).toBe(1);
+  });
+});
+
+describe('fencing tokens', () => {
+  it('grow with every claim of the same task', async () => {
+    const now = await store.redisTime();
+    const tokens: number[] = [];
+    tokens.push((await acceptOne('1', record('1'), now, 200)).token);
+
+    await store.releaseClaims([{ id: '1', token: tokens[0] }]);
+    tokens.push((await store.claimDue(OWNER, WINDOW, 200, 10)).claims[0].token);
+
+    await sleep(300);
+    expect(await store.reclaimExpired(10)).toBe(1);
+    tokens.push((await store.claimDue('instance-b', WINDOW, LEASE, 10)).claims[0].token);
+
+    tokens.push((await acceptOne('1', record('1', { timeoutMs: 1 }), now)).token);
+
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1]);
+    expect(await redis.hget(keys.lease, '1')).toBe(`${tokens[3]}|${now}|${OWNER}`);
+  });
+});
+
+describe('deadLetter and counts', () => {
+  it('keeps the newest entries up to maxLength', async () => {
+    for (let i = 1; i <= 5; i++) await store.deadLetter(JSON.stringify({ n: i }), 3);
+    expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['{"n":5}', '{"n":4}', '{"n":3}']);
+  });
+
+  it('counts every set in one call', async () => {
+    const now = await store.redisTime();
+    await acceptOne('due', record('due'), now + MINUTE);
+    await acceptOne('leased', record('leased'), now);
+    const failed = await startNow('failed', record('failed'));
+    await store.completeRuns([{ ...failed, outcome: 'error', error: 'x' }]);
+    const done = await startNow('done', record('done'));
+    await store.completeRuns([{ ...done, outcome: 'ok' }]);
+    await store.deadLetter('{}', 10);
+
+    expect(await store.counts()).toEqual({
+      tasks: 3,
+      due: 1,
+      leased: 1,
+      failed: 1,
+      done: 1,
+      dead: 1,
+    });
+    expect(Math.abs((await store.redisTime()) - Date.now())).toBeLessThan(5_000);
+  });
+});
+
+describe('prefix isolation', () => {
+  it('keeps two prefixes on one Redis apart, every key under its own hash tag', async () => {
+    const other = new TaskStore(redis, new TaskKeys('other:'));
+    const now = await store.redisTime();
+    const claim = await startNow('1', record('1'));
+    await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+    await acceptOne('2', record('2'), now + MINUTE);
+    await store.deadLetter('{}', 5);
+
+    const { results } = await other.acceptTasks(OWNER, WINDOW, LEASE, [
+      { id: '1', record: record('1'), dueMs: now },
+      { id: '2', record: record('2'), dueMs: now + MINUTE },
+    ]);
+
+    expect(results.map((r) => r.status)).toEqual(['stored', 'stored']);
+    expect(results[0].token).toBe(1);
+    expect(await other.counts()).toEqual({
+      tasks: 2,
+      due: 1,
+      leased: 1,
+      failed: 0,
+      done: 0,
+      dead: 0,
+    });
+    expect(await store.counts()).toEqual({
+      tasks: 1,
+      due: 1,
+      leased: 0,
+      failed: 0,
+      done: 1,
+      dead: 1,
+    });
+    const all = await redis.keys('*');
+    expect(all.length).toBeGreaterThan(0);
+    for (const key of all) expect(key).toMatch(/^\{(remote-task0:|other:)\}/);
+    expect(all.filter((key) => key.startsWith('{other:}')).sort()).toEqual(
+      [
+        other.keys.tasks,
+        other.keys.due,
+        other.keys.leased,
+        other.keys.lease,
+        other.keys.fence,
+      ].sort(),
+    );
+  });
+
+  it('rejects prefixes that would break the hash tag', () => {
+    expect(() => new TaskKeys('a{b}')).toThrow(StoreArgumentError);
+    expect(() => new TaskKeys('')).toThrow(StoreArgumentError);
+  });
+});
+
+describe('memory', () => {
+  it('stays well under 1 kB of Redis memory per pending task', async () => {
+    const count = 20_000;
+    const usedMemory = async () =>
+      Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+    const now = await store.redisTime();
+    const before = await usedMemory();
+    for (let start = 0; start < count; start += 2_000) {
+      const items = Array.from({ length: 2_000 }, (_, i) => {
+        const id = String(1_900_000_000_000_000_000n + BigInt(start + i));
+        const dueMs = now + 3_600_000 + (start + i) * 997;
+        const rec = record(id, { toRunAtMs: dueMs, timeoutMs: 5_000 });
+        return { id, record: rec, dueMs };
+      });
+      await store.acceptTasks(OWNER, WINDOW, LEASE, items);
+    }
+    const perTask = ((await usedMemory()) - before) / count;
+
+    expect((await store.counts()).due).toBe(count);
+    expect(perTask).toBeGreaterThan(0);
+    expect(perTask).toBeLessThan(1_000);
+  });
+});
+
+describe('scripts and replies', () => {
+  it('names the folder when scripts are missing', () => {
+    const client = new Redis({ lazyConnect: true });
+    try {
+      expect(() => loadScripts(client, '/nonexistent/lua')).toThrow(ScriptLoadError);
+      expect(() => loadScripts(client, __dirname)).toThrow(/missing in .*acceptTasks/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('refuses a keyPrefix', () => {
+    expect(() => createRedisClient({ keyPrefix: 'x:', lazyConnect: true })).toThrow(
+      StoreArgumentError,
+    );
+  });
+
+  it('throws UnexpectedReplyError when a script answers in the wrong shape', async () => {
+    const client = createRedisClient({ host: '127.0.0.1', port: server.port });
+    try {
+      client.defineCommand('claimDue', { numberOfKeys: 4, lua: "return {'x', 'y'}" });
+      await expect(new TaskStore(client, keys).claimDue(OWNER, 0, LEASE, 1)).rejects.toThrow(
+        UnexpectedReplyError,
+      );
+    } finally {
+      await client.quit();
+    }
+  });
+});
+
+describe('RedisServerProcess', () => {
+  it('reloads append-only data after a kill and restart on the same port', async () => {
+    const aof = await RedisServerProcess.start({ appendonly: true });
+    try {
+      const client = new Redis(aof.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      await client.set('k', 'v');
+      client.disconnect();
+      const port = aof.port;
+      await aof.kill();
+      expect(aof.running).toBe(false);
+      await aof.restart();
+      expect(aof.port).toBe(port);
+      const again = new Redis(aof.url);
+      expect(await again.get('k')).toBe('v');
+      await again.quit();
+    } finally {
+      await aof.dispose();
+    }
+  });
+});
