@@ -1,8 +1,9 @@
 /** Unit specs sit beside their source and need no Redis; e2e specs start their own redis-server. */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -19,7 +20,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       moduleFileExtensions: ['js', 'json', 'ts'],
       transform,
-      testTimeout: 120000,
     },
   ],
 };

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { delayTaskOptionsFromEnv } from './config/env.config';
+import { DelayTaskModule } from './delay-task.module';
+import { ExamplesModule } from './examples/examples.module';
+
+@Module({
+  imports: [
+    DelayTaskModule.forRootAsync({ useFactory: () => delayTaskOptionsFromEnv(process.env) }),
+    ExamplesModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,18 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { DelayTaskOptions } from './config/delay-task-options.interface';
+
+/** Options of `forRoot`/`forRootAsync`: any subset of `DelayTaskOptions`; the rest are defaults. */
+export type DelayTaskModuleOptions = Partial<DelayTaskOptions>;
+
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: DELAY_TASK_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<DelayTaskModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
+  .build();

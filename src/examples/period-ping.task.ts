@@ -1,0 +1,14 @@
+import { Injectable } from '@nestjs/common';
+import { DelayTask } from '../tasks/delay-task.decorator';
+import { DelayTaskHandler, TaskOf } from '../tasks/delay-task-handler';
+import type { TaskContext } from '../tasks/task-context';
+import { ping, PingPayload } from './ping';
+
+/** The seed's periodic task: `{"Name":"PeriodPingTask","Interval":"60","EndTime":"…","Url":"…"}`. */
+@DelayTask('PeriodPingTask')
+@Injectable()
+export class PeriodPingTask extends DelayTaskHandler<PingPayload> {
+  run(task: TaskOf<PingPayload>, context: TaskContext): Promise<void> {
+    return ping(task, context);
+  }
+}

@@ -1,0 +1,79 @@
+import { Logger } from '@nestjs/common';
+import { MessageHandler, ServerRedis } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
+import { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { redisOptionsFromUrl } from '../config/redis-url';
+import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
+import { oversizedMessage } from './oversized-message';
+import { TaskMessageDeserializer } from './task-message.deserializer';
+
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * Nest's Redis transport, set to our channel: it subscribes to `<prefix><topic>` (whatever pattern
+ * the handler was declared with), measures each message before parsing it, tells seed JSON from
+ * Nest envelopes, resolves `listen` only once subscribed, and reconnects for ever with backoff.
+ */
+export class DelayTaskTransport extends ServerRedis {
+  private readonly channel: string;
+  private readonly maxMessageBytes: number;
+  private readonly log = new Logger(DelayTaskTransport.name);
+
+  constructor(options: DelayTaskOptions) {
+    const channel = options.prefix + options.topic;
+    super({
+      ...redisOptionsFromUrl(options.redisUrl),
+      deserializer: new TaskMessageDeserializer(channel),
+    });
+    this.channel = channel;
+    this.maxMessageBytes = options.maxMessageBytes;
+  }
+
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler?: boolean,
+    extras?: Record<string, unknown>,
+  ): void {
+    super.addHandler(
+      pattern === TASK_MESSAGE_PATTERN ? this.channel : pattern,
+      callback,
+      isEventHandler,
+      extras,
+    );
+  }
+
+  override parseMessage(content: string): ReturnType<ServerRedis['parseMessage']> {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: most messages skip the exact count.
+    if (content.length * 3 > this.maxMessageBytes) {
+      const bytes = Buffer.byteLength(content);
+      if (bytes > this.maxMessageBytes)
+        return oversizedMessage(bytes, this.maxMessageBytes, content);
+    }
+    return super.parseMessage(content);
+  }
+
+  override start(callback: (error?: unknown) => void): void {
+    // Nest types its Redis clients as `any`; they are ioredis clients.
+    const [subClient, pubClient] = [this.subClient as Redis, this.pubClient as Redis];
+    Promise.all([subClient.connect(), pubClient.connect()])
+      .then(async () => {
+        this.bindEvents(subClient, pubClient);
+        await subClient.subscribe(this.channel);
+        this.log.log(`Subscribed to ${this.channel}`);
+        callback();
+      })
+      .catch(callback);
+  }
+
+  override bindEvents(subClient: Redis, pubClient: Redis): void {
+    subClient.on('message', (channel: string, message: string) => {
+      void this.handleMessage(channel, message, pubClient, channel);
+    });
+  }
+
+  override createRetryStrategy(times: number): number | undefined {
+    if (this.isManuallyClosed) return undefined;
+    return Math.min(100 * 2 ** Math.min(times, 6), MAX_RETRY_DELAY_MS);
+  }
+}

@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import type { TaskStore } from '../store/task-store';
+import { TaskRunner } from '../tasks/task-runner.service';
+
+const RECLAIM_LIMIT = 5000;
+const PRUNE_LIMIT = 5000;
+const PRUNE_INTERVAL_MS = 60_000;
+
+/**
+ * Housekeeping every instance does, safely at the same time as the others (each step is one
+ * idempotent script): renew our own leases, return lapsed ones of dead instances, forget old
+ * completed IDs.
+ */
+@Injectable()
+export class LeaseSweeper {
+  private readonly logger = new Logger(LeaseSweeper.name);
+  private readonly jobs = new Map<string, () => Promise<unknown>>([
+    ['delaytask:renew-leases', () => this.runner.renewLeases()],
+    ['delaytask:reclaim-expired', () => this.reclaimExpired()],
+    ['delaytask:prune-completed', () => this.pruneCompleted()],
+  ]);
+
+  constructor(
+    @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
+    @Inject(TASK_STORE) private readonly store: TaskStore,
+    private readonly runner: TaskRunner,
+    private readonly schedulerRegistry: SchedulerRegistry,
+  ) {}
+
+  start(): void {
+    const periods: Record<string, number> = {
+      'delaytask:renew-leases': Math.floor(this.options.leaseMs / 3),
+      'delaytask:reclaim-expired': Math.min(1000, Math.floor(this.options.leaseMs / 5)),
+      'delaytask:prune-completed': PRUNE_INTERVAL_MS,
+    };
+    for (const [name, job] of this.jobs) {
+      const timer = setInterval(() => {
+        job().catch((error: Error) => this.logger.debug(`${name} failed: ${error.message}`));
+      }, periods[name]);
+      this.schedulerRegistry.addInterval(name, timer);
+    }
+  }
+
+  stop(): void {
+    for (const name of this.jobs.keys()) {
+      if (this.schedulerRegistry.doesExist('interval', name)) {
+        this.schedulerRegistry.deleteInterval(name);
+      }
+    }
+  }
+
+  /** Returns every lapsed claim to the due set; returns how many. */
+  async reclaimExpired(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const reclaimed = await this.store.reclaimExpired(RECLAIM_LIMIT);
+      total += reclaimed;
+      if (reclaimed < RECLAIM_LIMIT) break;
+    }
+    if (total > 0)
+      this.logger.log(`Took back ${total} task(s) whose instance stopped renewing its lease`);
+    return total;
+  }
+
+  private async pruneCompleted(): Promise<void> {
+    while (
+      (await this.store.pruneCompleted(this.options.completedRetentionMs, PRUNE_LIMIT)) ===
+      PRUNE_LIMIT
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVER_CLOCK } from '../delay-task.constants';
+import type { Claim } from '../store/task-store';
+import { TaskRunner } from '../tasks/task-runner.service';
+import { ServerClock } from './server-clock';
+import { TimerHandle, TimingWheel } from './timing-wheel';
+
+const TICK_MS = 1;
+const WHEEL_SIZE = 64;
+
+/**
+ * Holds the claimed near-future tasks in the timing wheel and hands them to the runner when due.
+ * One timer for the whole wheel: it sleeps until the earliest non-empty bucket.
+ */
+@Injectable()
+export class WheelDriver {
+  private readonly wheel: TimingWheel<Claim>;
+  private readonly held = new Map<string, { claim: Claim; handle: TimerHandle }>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor: number | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(SERVER_CLOCK) private readonly clock: ServerClock,
+    private readonly runner: TaskRunner,
+  ) {
+    this.wheel = new TimingWheel<Claim>({
+      tickMs: TICK_MS,
+      wheelSize: WHEEL_SIZE,
+      startMs: clock.now(),
+    });
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** False once stopping: new claims would only have to be given back. */
+  get isHolding(): boolean {
+    return !this.stopped;
+  }
+
+  /** Schedules claimed tasks; those already due go straight to the runner. */
+  hold(claims: readonly Claim[]): void {
+    if (this.stopped) return;
+    const due: Claim[] = [];
+    for (const claim of claims) {
+      const previous = this.held.get(claim.id);
+      if (previous) this.wheel.cancel(previous.handle);
+      const handle = this.wheel.add(claim.dueMs, claim);
+      if (handle) {
+        this.held.set(claim.id, { claim, handle });
+      } else {
+        this.held.delete(claim.id);
+        due.push(claim);
+      }
+    }
+    if (due.length > 0) this.runner.enqueue(due);
+    this.arm();
+  }
+
+  /** Stops firing and returns every claim still waiting in the wheel, for release. */
+  stop(): Claim[] {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const claims = [...this.held.values()].map(({ claim, handle }) => {
+      this.wheel.cancel(handle);
+      return claim;
+    });
+    this.held.clear();
+    return claims;
+  }
+
+  private fire = (): void => {
+    this.timer = undefined;
+    this.armedFor = undefined;
+    const due = this.wheel.advance(this.clock.now());
+    for (const claim of due) this.held.delete(claim.id);
+    if (due.length > 0) this.runner.enqueue(due);
+    this.arm();
+  };
+
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.wheel.nextExpiration();
+    if (next === undefined || next === this.armedFor) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = next;
+    this.timer = setTimeout(this.fire, Math.max(0, next - this.clock.now()));
+  }
+}

@@ -1,0 +1,216 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import type { Claim, RunOutcome, StartedRun, TaskStore } from '../store/task-store';
+import { TaskTimeoutError } from './errors/task-timeout.error';
+import { FifoQueue } from './fifo-queue';
+import { TaskRegistry } from './task-registry';
+import type { TaskSpec } from './task-spec';
+import type { TaskOf } from './delay-task-handler';
+
+/** Claims handed to Redis per start or completion script call. */
+const BATCH = 1000;
+const RETRY_DELAY_MS = 200;
+
+interface RunningTask {
+  readonly run: StartedRun;
+  readonly controller: AbortController;
+}
+
+/**
+ * Runs due tasks with bounded concurrency. Due claims are confirmed with Redis in batches
+ * (`startRuns`: still ours, not rescheduled), run with an abort signal that fires at the timeout,
+ * and their outcomes are written back in batches (`completeRuns`): no Redis round trip per task.
+ */
+@Injectable()
+export class TaskRunner {
+  private readonly logger = new Logger(TaskRunner.name);
+  private readonly due = new FifoQueue<Claim>();
+  private readonly started = new FifoQueue<StartedRun>();
+  private readonly running = new Map<string, RunningTask>();
+  private outcomes: RunOutcome[] = [];
+  private starting = false;
+  private completing: Promise<void> | undefined;
+  private accepting = true;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
+    @Inject(TASK_STORE) private readonly store: TaskStore,
+    private readonly registry: TaskRegistry,
+  ) {}
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  enqueue(claims: readonly Claim[]): void {
+    if (!this.accepting) return;
+    this.due.push(...claims);
+    this.pump();
+  }
+
+  /** Extends the leases of everything confirmed or running here; logs what was lost meanwhile. */
+  async renewLeases(): Promise<void> {
+    const claims = [...[...this.running.values()].map(({ run }) => run), ...this.started.values()];
+    for (let i = 0; i < claims.length; i += BATCH) {
+      const lost = await this.store.renewLeases(this.options.leaseMs, claims.slice(i, i + BATCH));
+      for (const id of lost) {
+        this.logger.warn(
+          `Lease of task ${id} was lost (taken over or rescheduled); it may run elsewhere`,
+        );
+      }
+    }
+  }
+
+  /** Stops taking work and returns the claims not yet started, so they can be given back at once. */
+  stopAccepting(): Claim[] {
+    this.accepting = false;
+    return [...this.due.drain(), ...this.started.drain()];
+  }
+
+  /** Waits up to `graceMs` for running handlers, aborts the rest, and flushes every outcome. */
+  async drain(graceMs: number): Promise<void> {
+    if (this.running.size > 0) {
+      const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+      const grace = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs));
+      if (!(await Promise.race([idle, grace]))) {
+        this.logger.warn(
+          `${this.running.size} task(s) still running after ${graceMs} ms; aborting`,
+        );
+        for (const { controller } of this.running.values()) {
+          controller.abort(new Error('service shutting down'));
+        }
+      }
+    }
+    await this.flushOutcomes();
+  }
+
+  private pump(): void {
+    while (this.running.size < this.options.concurrency && this.started.length > 0) {
+      this.launch(this.started.take(1)[0]);
+    }
+    if (!this.starting && this.due.length > 0 && this.started.length < BATCH / 2) {
+      void this.confirmNextBatch();
+    }
+  }
+
+  private async confirmNextBatch(): Promise<void> {
+    this.starting = true;
+    const batch = this.due.take(BATCH);
+    try {
+      const { started, stale } = await this.store.startRuns(this.options.leaseMs, batch);
+      if (stale.length > 0) {
+        this.logger.debug(`${stale.length} claim(s) were rescheduled or taken over; skipped`);
+      }
+      if (this.accepting) this.started.push(...started);
+    } catch (error) {
+      this.logger.error(
+        `Could not confirm ${batch.length} due task(s): ${(error as Error).message}`,
+      );
+      this.due.unshiftAll(batch);
+      await delay(RETRY_DELAY_MS);
+    } finally {
+      this.starting = false;
+    }
+    this.pump();
+  }
+
+  private launch(run: StartedRun): void {
+    const controller = new AbortController();
+    this.running.set(run.id, { run, controller });
+    let spec: TaskSpec | undefined;
+    let timeoutMs = this.options.defaultTimeoutMs;
+    try {
+      spec = JSON.parse(run.record) as TaskSpec;
+      timeoutMs = spec.timeoutMs ?? timeoutMs;
+    } catch {
+      spec = undefined;
+    }
+    const timer = setTimeout(
+      () => controller.abort(new TaskTimeoutError(run.id, timeoutMs)),
+      timeoutMs,
+    );
+    void this.execute(run, spec, controller.signal)
+      .then(
+        (): RunOutcome => ({ id: run.id, token: run.token, outcome: 'ok' }),
+        (error: unknown): RunOutcome => {
+          const timedOut = controller.signal.reason instanceof TaskTimeoutError;
+          const message = describe(timedOut ? controller.signal.reason : error);
+          this.logger.warn(
+            `Task ${run.id} (${spec?.name ?? '?'}) ${timedOut ? 'timed out' : 'failed'}: ${message}`,
+          );
+          return {
+            id: run.id,
+            token: run.token,
+            outcome: timedOut ? 'timeout' : 'error',
+            error: message,
+          };
+        },
+      )
+      .then((outcome) => {
+        clearTimeout(timer);
+        this.running.delete(run.id);
+        this.recordOutcome(outcome);
+        if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        this.pump();
+      });
+  }
+
+  private async execute(
+    run: StartedRun,
+    spec: TaskSpec | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (!spec) throw new Error(`stored record of task ${run.id} is not valid JSON`);
+    const handler = this.registry.get(spec.name);
+    if (!handler) throw new Error(`no handler is registered for task name "${spec.name}"`);
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+    const context = {
+      signal,
+      scheduledAt: run.dueMs,
+      attempt: run.attempt,
+      fencingToken: run.token,
+      logger: this.logger,
+    };
+    await Promise.race([handler.run(spec as TaskOf<Record<string, unknown>>, context), aborted]);
+  }
+
+  private recordOutcome(outcome: RunOutcome): void {
+    this.outcomes.push(outcome);
+    if (!this.completing) this.completing = this.flushSoon();
+  }
+
+  private async flushSoon(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.flushOutcomes();
+    this.completing = undefined;
+    if (this.outcomes.length > 0) this.completing = this.flushSoon();
+  }
+
+  private async flushOutcomes(): Promise<void> {
+    while (this.outcomes.length > 0) {
+      const batch = this.outcomes.splice(0, BATCH);
+      try {
+        await this.store.completeRuns(batch);
+      } catch (error) {
+        this.logger.error(
+          `Could not record ${batch.length} outcome(s), retrying: ${(error as Error).message}`,
+        );
+        this.outcomes.unshift(...batch);
+        await delay(RETRY_DELAY_MS);
+        if (!this.accepting && this.outcomes.length > 0) return;
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,29 @@
+/**
+ * A validated task as it is stored in Redis (`JSON.stringify` of this object, keys in this order).
+ * Times are unix milliseconds and durations milliseconds. The stored text doubles as the task's
+ * content fingerprint: the same submission must always serialise to the same string, so it holds
+ * what the producer sent (normalised), never what was computed on arrival.
+ */
+export interface TaskSpec {
+  /** Producer's ID (int64 kept as text), or a generated snowflake. */
+  readonly id: string;
+  /** Registered handler name, e.g. `OncePingTask`. */
+  readonly name: string;
+  /** First due time as sent (`ToRunAt`); absent when the producer gave `ToRunAfter`. */
+  readonly toRunAtMs?: number;
+  /** Delay after arrival (`ToRunAfter`), used only when `toRunAtMs` is absent. */
+  readonly toRunAfterMs?: number;
+  /** Run time bound (`Timeout`); absent means the configured default. */
+  readonly timeoutMs?: number;
+  /** Period (`Interval`); present exactly for periodic tasks. */
+  readonly intervalMs?: number;
+  /** Last allowed occurrence (`EndTime`); absent means no end. */
+  readonly endTimeMs?: number;
+  /** Every other field of the message, for the handler (`Url` for the ping tasks). */
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/** What a handler receives: the stored spec plus the occurrence being run. */
+export interface DueTask<P = Record<string, unknown>> extends TaskSpec {
+  readonly payload: Readonly<P>;
+}
