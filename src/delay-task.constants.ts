@@ -36,6 +36,7 @@ export function defaultOptions(): DelayTaskOptions {
     minIntervalMs: 50,
     maxTimeoutMs: DAY,
     shutdownGraceMs: 10 * SECOND,
+    clockSkewMs: 0,
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
 }

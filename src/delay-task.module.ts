@@ -21,11 +21,13 @@ import { TaskIngestController } from './ingest/task-ingest.controller';
 import { TaskIngestService } from './ingest/task-ingest.service';
 import { LeaseSweeper } from './recovery/lease-sweeper.service';
 import { RecoveryService } from './recovery/recovery.service';
+import { skewedClock } from './scheduler/clock';
 import { ServerClock } from './scheduler/server-clock';
 import { WheelDriver } from './scheduler/wheel-driver.service';
 import { WindowRefill } from './scheduler/window-refill.service';
 import { TaskKeys } from './store/keys';
 import { redisAnswers, startLocalRedis } from './store/local-redis-server';
+import { OutageLog } from './store/outage-log';
 import { createRedisClient } from './store/redis-client';
 import { TaskStore } from './store/task-store';
 import { TaskRegistry } from './tasks/task-registry';
@@ -59,7 +61,11 @@ import { TaskRunner } from './tasks/task-runner.service';
         logger.log(
           `Using Redis at ${redactRedisUrl(options.redisUrl)}, key prefix "${options.prefix}"`,
         );
-        return createRedisClient(connection);
+        const redis = createRedisClient(connection);
+        const outage = new OutageLog(logger, `reach Redis at ${redactRedisUrl(options.redisUrl)}`);
+        redis.on('error', (error: Error) => outage.failed(error));
+        redis.on('ready', () => outage.succeeded());
+        return redis;
       },
       inject: [DELAY_TASK_CONFIG],
     },
@@ -69,7 +75,11 @@ import { TaskRunner } from './tasks/task-runner.service';
         new TaskStore(redis, new TaskKeys(options.prefix)),
       inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
     },
-    { provide: SERVER_CLOCK, useFactory: () => new ServerClock() },
+    {
+      provide: SERVER_CLOCK,
+      useFactory: (options: DelayTaskOptions) => new ServerClock(skewedClock(options.clockSkewMs)),
+      inject: [DELAY_TASK_CONFIG],
+    },
     {
       provide: DelayTaskTransport,
       useFactory: (options: DelayTaskOptions) => new DelayTaskTransport(options),

@@ -33,6 +33,11 @@ export interface DelayTaskOptions {
   maxTimeoutMs: number;
   /** On SIGTERM, running tasks get this long to finish before the process exits anyway. */
   shutdownGraceMs: number;
+  /**
+   * Pretends this host's clock is off by this much (tests only): due times and leases are judged
+   * by Redis server time, so a skewed host must still neither run early nor steal work.
+   */
+  clockSkewMs: number;
   /** Identifies this instance in leases; defaults to host:pid:random. */
   instanceId: string;
 }

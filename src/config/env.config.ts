@@ -64,6 +64,17 @@ export function delayTaskOptionsFromEnv(env: Env): DelayTaskOptions {
   options.topic = nonEmpty(env, 'DELAYTASK_TOPIC', options.topic, /^\S+$/);
   options.instanceId = nonEmpty(env, 'DELAYTASK_INSTANCE_ID', options.instanceId, /^[^\s|]+$/);
   options.localRedisDir = nonEmpty(env, 'DELAYTASK_LOCAL_REDIS_DIR', options.localRedisDir, /./);
+  const skew = env.DELAYTASK_CLOCK_SKEW_MS;
+  if (skew !== undefined && skew !== '') {
+    if (!/^-?\d+$/.test(skew.trim()) || Math.abs(Number(skew)) > 86_400_000) {
+      throw new InvalidEnvError(
+        'DELAYTASK_CLOCK_SKEW_MS',
+        skew,
+        'a whole number of ms within ±86400000',
+      );
+    }
+    options.clockSkewMs = Number(skew);
+  }
   for (const { variable, option, min, max } of INTEGER_SETTINGS) {
     const text = env[variable];
     if (text !== undefined && text !== '') {

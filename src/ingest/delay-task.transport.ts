@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { redisOptionsFromUrl } from '../config/redis-url';
 import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
+import { OutageLog } from '../store/outage-log';
 import { oversizedMessage } from './oversized-message';
 import { TaskMessageDeserializer } from './task-message.deserializer';
 
@@ -18,6 +19,7 @@ export class DelayTaskTransport extends ServerRedis {
   private readonly channel: string;
   private readonly maxMessageBytes: number;
   private readonly log = new Logger(DelayTaskTransport.name);
+  private readonly outage = new OutageLog(this.log, 'reach Redis for the task channel');
 
   constructor(options: DelayTaskOptions) {
     const channel = options.prefix + options.topic;
@@ -70,6 +72,17 @@ export class DelayTaskTransport extends ServerRedis {
     subClient.on('message', (channel: string, message: string) => {
       void this.handleMessage(channel, message, pubClient, channel);
     });
+  }
+
+  // Nest logs every error and every reconnect attempt; during an outage that is a line per retry.
+  override registerErrorListener(client: Redis): void {
+    client.on('error', (error: Error) => this.outage.failed(error));
+  }
+
+  override registerReconnectListener(): void {}
+
+  override registerReadyListener(client: Redis): void {
+    client.on('ready', () => this.outage.succeeded());
   }
 
   override createRetryStrategy(times: number): number | undefined {

@@ -3,6 +3,7 @@ import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
 import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
+import { OutageLog } from '../store/outage-log';
 import type { AcceptItem, Claim, TaskStore } from '../store/task-store';
 import { TaskRegistry } from '../tasks/task-registry';
 import { ParseOptions, parseTask } from './parse-task';
@@ -23,6 +24,7 @@ const STORED_MESSAGE_CHARS = 64 * 1024;
 @Injectable()
 export class TaskIngestService {
   private readonly logger = new Logger(TaskIngestService.name);
+  private readonly outage = new OutageLog(this.logger, 'store accepted tasks in Redis');
   private readonly ids: SnowflakeIdGenerator;
   private pending: AcceptItem[] = [];
   private flushing: Promise<void> | undefined;
@@ -71,10 +73,9 @@ export class TaskIngestService {
       const batch = this.pending.splice(0, ACCEPT_BATCH);
       try {
         await this.accept(batch);
+        this.outage.succeeded();
       } catch (error) {
-        this.logger.error(
-          `Could not store ${batch.length} task(s), retrying: ${(error as Error).message}`,
-        );
+        this.outage.failed(error);
         this.pending.unshift(...batch);
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       }

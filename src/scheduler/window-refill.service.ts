@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
+import { OutageLog } from '../store/outage-log';
 import type { TaskStore } from '../store/task-store';
 import { ServerClock } from './server-clock';
 import { WheelDriver } from './wheel-driver.service';
@@ -17,9 +18,11 @@ const MAX_ROUNDS = 50;
  */
 @Injectable()
 export class WindowRefill {
-  private readonly logger = new Logger(WindowRefill.name);
+  private readonly outage = new OutageLog(
+    new Logger(WindowRefill.name),
+    'claim due tasks from Redis',
+  );
   private refilling = false;
-  private failing = false;
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
@@ -58,15 +61,9 @@ export class WindowRefill {
         taken += claims.length;
         if (claims.length < CLAIM_LIMIT) break;
       }
-      if (this.failing) this.logger.log('Claiming from Redis works again');
-      this.failing = false;
+      this.outage.succeeded();
     } catch (error) {
-      if (!this.failing) {
-        this.logger.warn(
-          `Cannot claim due tasks from Redis (will retry): ${(error as Error).message}`,
-        );
-      }
-      this.failing = true;
+      this.outage.failed(error);
     } finally {
       this.refilling = false;
     }

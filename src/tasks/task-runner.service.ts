@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import { OutageLog } from '../store/outage-log';
 import type { Claim, RunOutcome, StartedRun, TaskStore } from '../store/task-store';
 import { TaskTimeoutError } from './errors/task-timeout.error';
 import { FifoQueue } from './fifo-queue';
@@ -25,6 +26,8 @@ interface RunningTask {
 @Injectable()
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
+  private readonly startOutage = new OutageLog(this.logger, 'confirm due tasks with Redis');
+  private readonly completeOutage = new OutageLog(this.logger, 'record task outcomes in Redis');
   private readonly due = new FifoQueue<Claim>();
   private readonly started = new FifoQueue<StartedRun>();
   private readonly running = new Map<string, RunningTask>();
@@ -103,11 +106,10 @@ export class TaskRunner {
       if (stale.length > 0) {
         this.logger.debug(`${stale.length} claim(s) were rescheduled or taken over; skipped`);
       }
+      this.startOutage.succeeded();
       if (this.accepting) this.started.push(...started);
     } catch (error) {
-      this.logger.error(
-        `Could not confirm ${batch.length} due task(s): ${(error as Error).message}`,
-      );
+      this.startOutage.failed(error);
       this.due.unshiftAll(batch);
       await delay(RETRY_DELAY_MS);
     } finally {
@@ -195,10 +197,9 @@ export class TaskRunner {
       const batch = this.outcomes.splice(0, BATCH);
       try {
         await this.store.completeRuns(batch);
+        this.completeOutage.succeeded();
       } catch (error) {
-        this.logger.error(
-          `Could not record ${batch.length} outcome(s), retrying: ${(error as Error).message}`,
-        );
+        this.completeOutage.failed(error);
         this.outcomes.unshift(...batch);
         await delay(RETRY_DELAY_MS);
         if (!this.accepting && this.outcomes.length > 0) return;
