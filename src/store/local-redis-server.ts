@@ -36,6 +36,7 @@ export async function startLocalRedis(
   options: RedisOptions,
   dir: string,
   logger: LoggerService,
+  command = 'redis-server',
 ): Promise<void> {
   const dataDir = resolve(dir);
   mkdirSync(dataDir, { recursive: true });
@@ -57,7 +58,7 @@ export async function startLocalRedis(
     resolve(dataDir, 'redis.log'),
   ];
   await new Promise<void>((done, fail) => {
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    const child = spawn(command, args, { stdio: 'ignore' });
     child.on('error', (error: NodeJS.ErrnoException) =>
       fail(
         new Error(

@@ -1,0 +1,14 @@
+/** The public API for apps that embed the engine. */
+export { DelayTaskModule } from './delay-task.module';
+export type { DelayTaskModuleOptions } from './delay-task.module-definition';
+export type { DelayTaskOptions } from './config/delay-task-options.interface';
+export { delayTaskOptionsFromEnv } from './config/env.config';
+export { DelayTaskTransport } from './ingest/delay-task.transport';
+export { DelayTask } from './tasks/delay-task.decorator';
+export { DelayTaskHandler } from './tasks/delay-task-handler';
+export type { TaskOf } from './tasks/delay-task-handler';
+export type { TaskContext } from './tasks/task-context';
+export type { TaskSpec } from './tasks/task-spec';
+export { TaskRegistry } from './tasks/task-registry';
+export { TASK_STORE } from './delay-task.constants';
+export type { TaskStore } from './store/task-store';
