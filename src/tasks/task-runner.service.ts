@@ -76,7 +76,7 @@ export class TaskRunner {
   async drain(graceMs: number): Promise<void> {
     if (this.running.size > 0) {
       const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
-      const grace = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs));
+      const grace = new Promise<boolean>((resolve) => setTimeout(resolve, graceMs, false).unref());
       if (!(await Promise.race([idle, grace]))) {
         this.logger.warn(
           `${this.running.size} task(s) still running after ${graceMs} ms; aborting`,
@@ -108,9 +108,12 @@ export class TaskRunner {
       }
       this.startOutage.succeeded();
       if (this.accepting) this.started.push(...started);
+      // Confirmed while shutting down: hand them straight back rather than strand them.
+      else await this.store.releaseClaims(started);
     } catch (error) {
       this.startOutage.failed(error);
-      this.due.unshiftAll(batch);
+      // Once stopping, unconfirmed claims are left to lapse: no retry loop during shutdown.
+      if (this.accepting) this.due.unshiftAll(batch);
       await delay(RETRY_DELAY_MS);
     } finally {
       this.starting = false;
