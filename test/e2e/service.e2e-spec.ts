@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import Redis from 'ioredis';
 import { lastValueFrom } from 'rxjs';
@@ -8,6 +10,7 @@ import { ServiceProcess } from '../support/service-process';
 
 const PREFIX = 'e2e:';
 const CHANNEL = `${PREFIX}messageQ`;
+const PASSWORD = 'uestc12345-not-for-logs';
 let nextId = 1_000_000_000_000;
 const newId = (): string => String(nextId++);
 
@@ -17,8 +20,9 @@ describe('delaytask service (real redis-server, built service process)', () => {
   let ping: PingServer;
   let service: ServiceProcess;
 
+  const redisUrl = (): string => `redis://:${PASSWORD}@127.0.0.1:${redisServer.port}`;
   const env = (): Record<string, string> => ({
-    REDIS_URL: redisServer.url,
+    REDIS_URL: redisUrl(),
     DELAYTASK_PREFIX: PREFIX,
     DELAYTASK_LEASE_MS: '2000',
   });
@@ -33,7 +37,11 @@ describe('delaytask service (real redis-server, built service process)', () => {
 
   beforeAll(async () => {
     redisServer = await RedisServerProcess.start({ appendonly: true });
-    redis = new Redis(redisServer.url);
+    // Set the password at run time: the harness's readiness probe speaks without AUTH.
+    const admin = new Redis(redisServer.url);
+    await admin.config('SET', 'requirepass', PASSWORD);
+    admin.disconnect();
+    redis = new Redis(redisUrl());
     ping = new PingServer();
     await ping.start();
     service = new ServiceProcess(env());
@@ -60,7 +68,7 @@ describe('delaytask service (real redis-server, built service process)', () => {
   it('takes tasks emitted with Nest ClientProxy, once and periodic', async () => {
     const client: ClientProxy = ClientProxyFactory.create({
       transport: Transport.REDIS,
-      options: { host: '127.0.0.1', port: redisServer.port },
+      options: { host: '127.0.0.1', port: redisServer.port, password: PASSWORD },
     });
     await client.connect();
     const onceId = newId();
@@ -156,8 +164,82 @@ describe('delaytask service (real redis-server, built service process)', () => {
     expect(ping.count('x') + ping.count('y') + ping.count('z')).toBe(0);
   });
 
+  it('runs a seed-format periodic task on its fixed grid until EndTime', async () => {
+    const id = newId();
+    const start = Date.now() + 600;
+    const message = {
+      ID: id,
+      Name: 'PeriodPingTask',
+      ToRunAt: unixSeconds(start),
+      Timeout: '1',
+      Interval: '0.4',
+      EndTime: unixSeconds(start + 1000),
+      Url: ping.url(id),
+    };
+    await publishRaw(redis, CHANNEL, [JSON.stringify(message)]);
+    await eventually(() => ping.count(id) === 3, 'runs at 0, 0.4 and 0.8 s');
+    const offsets = ping.hits.filter((hit) => hit.key === id).map((hit) => hit.at - start);
+    offsets.forEach((offset, k) => expect(offset).toBeGreaterThanOrEqual(k * 400));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(ping.count(id)).toBe(3);
+    expect(await redis.hexists(`{${PREFIX}}tasks`, id)).toBe(0);
+  });
+
+  it('aborts a run at its Timeout, records it as timed out and frees the slot', async () => {
+    const silent = createServer(() => undefined); // accepts requests, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+    try {
+      const dueMs = Date.now() + 500;
+      // More hanging tasks than the default concurrency (the CPU count) plus one that must still run.
+      const hanging = Array.from({ length: 4 }, newId);
+      const after = newId();
+      await publishRaw(redis, CHANNEL, [
+        ...hanging.map((id) =>
+          JSON.stringify({ ...onceTask(id, dueMs), Timeout: '0.3', Url: silentUrl }),
+        ),
+        JSON.stringify(onceTask(after, dueMs + 50)),
+      ]);
+      await eventually(() => ping.count(after) === 1, 'the task queued behind the hanging ones');
+      await eventually(
+        async () => (await redis.zscore(`{${PREFIX}}failed`, hanging[3])) !== null,
+        'the timed-out tasks in the failed set',
+      );
+      for (const id of hanging) {
+        const failure = JSON.parse((await redis.hget(`{${PREFIX}}failures`, id)) ?? '{}') as {
+          outcome?: string;
+          error?: string;
+        };
+        expect(failure.outcome).toBe('timeout');
+        expect(failure.error).toMatch(/timed out after 300 ms/);
+      }
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('keeps a once task whose handler throws in the failed set with its error', async () => {
+    const id = newId();
+    await publishRaw(redis, CHANNEL, [
+      JSON.stringify({ ...onceTask(id, Date.now() + 300), Url: 'http://127.0.0.1:1/refused' }),
+    ]);
+    await eventually(
+      async () => (await redis.zscore(`{${PREFIX}}failed`, id)) !== null,
+      'the failed task in the failed set',
+    );
+    const failure = JSON.parse((await redis.hget(`{${PREFIX}}failures`, id)) ?? '{}') as {
+      outcome?: string;
+      error?: string;
+    };
+    expect(failure.outcome).toBe('error');
+    expect(failure.error).toMatch(/fetch failed|ECONNREFUSED/);
+    expect(await redis.hexists(`{${PREFIX}}tasks`, id)).toBe(1);
+  });
+
   it('keeps the Redis password out of its logs', () => {
-    expect(service.logs).toMatch(/Using Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    expect(service.logs).toMatch(/Using Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+    expect(service.logs).not.toContain(PASSWORD);
   });
 
   it('after kill -9, a restarted service runs every accepted task exactly once', async () => {
