@@ -18,6 +18,13 @@ export class ServiceProcess {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
   }
 
+  /** True from start() until the process has exited. */
+  get running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
   get logs(): string {
     return this.output;
   }
@@ -32,7 +39,13 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    this.exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    live.add(child);
+    this.exit = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        live.delete(child);
+        resolve(code);
+      }),
+    );
     const onData = (chunk: Buffer): void => {
       this.output += chunk.toString();
     };
@@ -67,3 +80,9 @@ export class ServiceProcess {
     return this.exit!;
   }
 }
+
+/** Children still running when the test process exits (a failed test, a crash) are killed with it. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
