@@ -14,7 +14,12 @@ const WHEEL_SIZE = 64;
  */
 @Injectable()
 export class WheelDriver {
-  private readonly wheel: TimingWheel<Claim>;
+  /**
+   * Created with the first claims, not in the constructor: until a Redis reply has been observed
+   * the server clock is the bare host clock, and a wheel started at a host time seconds ahead
+   * would take every claim due before it as already due and run it early.
+   */
+  private wheel: TimingWheel<Claim> | undefined;
   private readonly held = new Map<string, { claim: Claim; handle: TimerHandle }>();
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
@@ -23,13 +28,7 @@ export class WheelDriver {
   constructor(
     @Inject(SERVER_CLOCK) private readonly clock: ServerClock,
     private readonly runner: TaskRunner,
-  ) {
-    this.wheel = new TimingWheel<Claim>({
-      tickMs: TICK_MS,
-      wheelSize: WHEEL_SIZE,
-      startMs: clock.now(),
-    });
-  }
+  ) {}
 
   get size(): number {
     return this.held.size;
@@ -42,12 +41,18 @@ export class WheelDriver {
 
   /** Schedules claimed tasks; those already due go straight to the runner. */
   hold(claims: readonly Claim[]): void {
-    if (this.stopped) return;
+    if (this.stopped || claims.length === 0) return;
+    // Claims come from a script reply whose server time the clock has just observed.
+    const wheel = (this.wheel ??= new TimingWheel<Claim>({
+      tickMs: TICK_MS,
+      wheelSize: WHEEL_SIZE,
+      startMs: this.clock.now(),
+    }));
     const due: Claim[] = [];
     for (const claim of claims) {
       const previous = this.held.get(claim.id);
-      if (previous) this.wheel.cancel(previous.handle);
-      const handle = this.wheel.add(claim.dueMs, claim);
+      if (previous) wheel.cancel(previous.handle);
+      const handle = wheel.add(claim.dueMs, claim);
       if (handle) {
         this.held.set(claim.id, { claim, handle });
       } else {
@@ -65,7 +70,7 @@ export class WheelDriver {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const claims = [...this.held.values()].map(({ claim, handle }) => {
-      this.wheel.cancel(handle);
+      this.wheel?.cancel(handle);
       return claim;
     });
     this.held.clear();
@@ -75,7 +80,7 @@ export class WheelDriver {
   private fire = (): void => {
     this.timer = undefined;
     this.armedFor = undefined;
-    const due = this.wheel.advance(this.clock.now());
+    const due = this.wheel?.advance(this.clock.now()) ?? [];
     for (const claim of due) this.held.delete(claim.id);
     if (due.length > 0) this.runner.enqueue(due);
     this.arm();
@@ -83,7 +88,7 @@ export class WheelDriver {
 
   private arm(): void {
     if (this.stopped) return;
-    const next = this.wheel.nextExpiration();
+    const next = this.wheel?.nextExpiration();
     if (next === undefined || next === this.armedFor) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = next;
