@@ -1,0 +1,72 @@
+/**
+ * Our side of the benchmark: the real engine (`DelayTaskModule`, compiled from src/ by the harness)
+ * with one no-op handler, `BenchNoop`, that only records when it started. Boots like src/main.ts:
+ * the transport is connected as a microservice and "Ready: subscribed to …" is logged once listening.
+ * Configured by the environment (REDIS_URL, DELAYTASK_PREFIX, DELAYTASK_CONCURRENCY, …).
+ */
+import { Injectable, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { CustomStrategy } from '@nestjs/microservices';
+import { delayTaskOptionsFromEnv } from '../../src/config/env.config';
+import { DelayTaskModule } from '../../src/delay-task.module';
+import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
+import { DelayTask } from '../../src/tasks/delay-task.decorator';
+import { DelayTaskHandler, type TaskOf } from '../../src/tasks/delay-task-handler';
+import type { TaskContext } from '../../src/tasks/task-context';
+import { StartRecorder } from './recorder';
+
+const recorder = new StartRecorder();
+const done = Promise.resolve();
+
+@DelayTask('BenchNoop')
+@Injectable()
+export class BenchNoopTask extends DelayTaskHandler {
+  run(task: TaskOf<Record<string, unknown>>, context: TaskContext): Promise<void> {
+    recorder.record(task.id, Date.now(), context.scheduledAt);
+    return done;
+  }
+}
+
+@Module({
+  imports: [
+    DelayTaskModule.forRootAsync({ useFactory: () => delayTaskOptionsFromEnv(process.env) }),
+  ],
+  providers: [BenchNoopTask],
+})
+class BenchAppModule {}
+
+const logger = new Logger('BenchApp');
+
+async function bootstrap(): Promise<void> {
+  const options = delayTaskOptionsFromEnv(process.env);
+  const app = await NestFactory.create(BenchAppModule, {
+    abortOnError: false,
+    logger: ['log', 'warn', 'error'],
+  });
+  app.connectMicroservice<CustomStrategy>({ strategy: app.get(DelayTaskTransport) });
+  await app.init();
+  await app.startAllMicroservices();
+  logger.log(`Ready: subscribed to ${options.prefix}${options.topic}`);
+  process.send?.({ type: 'ready' });
+
+  let closing = false;
+  process.on('SIGTERM', () => {
+    if (closing) return;
+    closing = true;
+    app.close().then(
+      () => {
+        recorder.flush();
+        process.exit(0);
+      },
+      (error: Error) => {
+        logger.error(`Shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  });
+}
+
+bootstrap().catch((error: Error) => {
+  logger.error(error.message);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StartBatch } from '../children/recorder';
+import { ROOT } from './build';
+
+export const RUNS_DIR = join(ROOT, 'bench', '.runs');
+
+/** Every run recorded by one child process, as its `StartRecorder` streamed them. */
+export class MeasuredChild {
+  readonly ids: string[] = [];
+  readonly starts: number[] = [];
+  readonly dues: number[] = [];
+  readonly exited: Promise<number | null>;
+  readonly ready: Promise<void>;
+  /** Called after each batch of starts arrives. */
+  onStarts: (() => void) | undefined;
+  private alive = true;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const log = createWriteStream(join(RUNS_DIR, `${name}.log`));
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        this.alive = false;
+        resolve(code);
+      }),
+    );
+    this.ready = new Promise((resolve, reject) => {
+      child.on('message', (message: StartBatch | { type: 'ready' }) => {
+        if (message.type === 'ready') resolve();
+        else this.addStarts(message);
+      });
+      void this.exited.then((code) =>
+        reject(new Error(`${name} exited with ${code} before it was ready; see ${RUNS_DIR}`)),
+      );
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** Starts a compiled child script with an IPC channel; its output goes to bench/.runs/<name>.log. */
+  static spawn(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    nodeArgs: string[] = [],
+  ): MeasuredChild {
+    mkdirSync(RUNS_DIR, { recursive: true });
+    const child = spawn(process.execPath, [...nodeArgs, script], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    return new MeasuredChild(name, child);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  /** SIGTERM (graceful) and wait; SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  private addStarts(batch: StartBatch): void {
+    for (let i = 0; i < batch.ids.length; i++) {
+      this.ids.push(batch.ids[i]);
+      this.starts.push(batch.starts[i]);
+      // JSON turns NaN into null.
+      this.dues.push(batch.dues[i] ?? NaN);
+    }
+    this.onStarts?.();
+  }
+}

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Resident set size in bytes from /proc/<pid>/status (VmRSS); NaN once the process is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** User + system CPU seconds the process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the comm field: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+interface Sample {
+  at: number;
+  rss: number;
+}
+
+/** Samples the RSS of a process every 100 ms, from outside. */
+export class RssSampler {
+  private readonly samples: Sample[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly pid: number) {
+    this.take();
+    this.timer = setInterval(() => this.take(), 100);
+  }
+
+  take(): number {
+    const rss = rssBytes(this.pid);
+    if (!Number.isNaN(rss)) this.samples.push({ at: Date.now(), rss });
+    return rss;
+  }
+
+  /** Highest sample in [from, to] (the whole run by default). */
+  peak(from = 0, to = Infinity): number {
+    let peak = NaN;
+    for (const { at, rss } of this.samples) {
+      if (at >= from && at <= to && !(rss <= peak)) peak = rss;
+    }
+    return peak;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

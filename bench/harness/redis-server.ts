@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+/** A private redis-server on a free port (never 6379), no persistence, removed on stop. */
+export class BenchRedis {
+  private constructor(
+    readonly port: number,
+    readonly child: ChildProcess,
+    readonly dir: string,
+    readonly admin: Redis,
+  ) {}
+
+  static async start(): Promise<BenchRedis> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'delaytask-bench-redis-'));
+    const child = spawn(
+      REDIS_BIN,
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''].concat([
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'no',
+        '--daemonize',
+        'no',
+      ]),
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const admin = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
+    admin.on('error', () => undefined);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await admin.connect();
+        await admin.ping();
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        admin.disconnect();
+        await sleep(50);
+      }
+    }
+    return new BenchRedis(port, child, dir, admin);
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  async usedMemory(): Promise<number> {
+    const info = await this.admin.info('memory');
+    const match = /used_memory:(\d+)/.exec(info);
+    return match ? Number(match[1]) : NaN;
+  }
+
+  async commandStats(): Promise<string> {
+    return this.admin.info('commandstats');
+  }
+
+  async stop(): Promise<void> {
+    this.admin.disconnect();
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

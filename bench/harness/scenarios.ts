@@ -1,0 +1,518 @@
+import type { MeasuredChild } from './children';
+import { cpuSeconds, rssBytes, RssSampler } from './proc';
+import { BenchRedis, sleep } from './redis-server';
+import { max, min, percentile, prng } from './stats';
+import type { System } from './systems';
+
+/** One measured figure of one system. */
+export interface Figure {
+  key: string;
+  label: string;
+  unit: 'tasks/s' | 's' | 'ms' | 'MB' | 'B' | 'count' | 'cpu s';
+  value: number;
+}
+
+export interface Params {
+  n?: number;
+  /** ms from now until the first due time (must leave time to submit everything). */
+  lead?: number;
+  /** Spread of due times, ms. */
+  over?: number;
+  /** Idle measurement window of the backlog, s. */
+  idle?: number;
+}
+
+export interface Scenario {
+  name: string;
+  describe: (p: Params) => string;
+  run: (system: System, redis: BenchRedis, p: Params) => Promise<Figure[]>;
+}
+
+const MB = 1024 * 1024;
+
+/** Counts runs per key (task id, or id@due for periodic tasks) across the child processes. */
+class RunTracker {
+  readonly counts = new Map<string, number>();
+  readonly firstStart = new Map<string, number>();
+  private readonly seen = new Map<MeasuredChild, number>();
+  private waiters: { target: number; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly children: MeasuredChild[],
+    private readonly keyOf: (id: string, due: number) => string = (id) => id,
+  ) {
+    for (const child of children) {
+      this.seen.set(child, 0);
+      child.onStarts = () => this.absorb(child);
+    }
+  }
+
+  get distinct(): number {
+    return this.counts.size;
+  }
+
+  get total(): number {
+    let total = 0;
+    for (const child of this.children) total += child.ids.length;
+    return total;
+  }
+
+  /** Resolves once `target` distinct keys have run, or at `deadline` (returns false then). */
+  waitDistinct(target: number, deadline: number): Promise<boolean> {
+    if (this.distinct >= target) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+      this.waiters.push({
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      });
+    });
+  }
+
+  /** Every run as (key, start, due reported by the engine). */
+  *runs(): Generator<{ id: string; start: number; due: number; child: MeasuredChild }> {
+    for (const child of this.children) {
+      for (let i = 0; i < child.ids.length; i++) {
+        yield { id: child.ids[i], start: child.starts[i], due: child.dues[i], child };
+      }
+    }
+  }
+
+  ranTwice(): number {
+    let twice = 0;
+    for (const count of this.counts.values()) if (count > 1) twice++;
+    return twice;
+  }
+
+  private absorb(child: MeasuredChild): void {
+    const from = this.seen.get(child) ?? 0;
+    for (let i = from; i < child.ids.length; i++) {
+      const key = this.keyOf(child.ids[i], child.dues[i]);
+      const count = this.counts.get(key) ?? 0;
+      this.counts.set(key, count + 1);
+      if (count === 0) this.firstStart.set(key, child.starts[i]);
+    }
+    this.seen.set(child, child.ids.length);
+    const distinct = this.distinct;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (distinct < waiter.target) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+}
+
+function lateness(tracker: RunTracker, dueOf: (id: string, reported: number) => number): number[] {
+  const late: number[] = [];
+  for (const { id, start, due } of tracker.runs()) late.push(start - dueOf(id, due));
+  return late;
+}
+
+function latenessFigures(prefix: string, late: number[], withMax = true): Figure[] {
+  const figures: Figure[] = [
+    { key: `${prefix}.p50`, label: 'lateness p50', unit: 'ms', value: percentile(late, 50) },
+    { key: `${prefix}.p99`, label: 'lateness p99', unit: 'ms', value: percentile(late, 99) },
+  ];
+  if (withMax)
+    figures.push({ key: `${prefix}.max`, label: 'lateness max', unit: 'ms', value: max(late) });
+  return figures;
+}
+
+function nextSecond(ms: number, step = 1000): number {
+  return Math.ceil(ms / step) * step;
+}
+
+/** Default lead: 3 s plus 0.2 ms per task (BullMQ adds ~10k/s here, so 50k need ~5 s). */
+function leadFor(p: Params, n: number): number {
+  return p.lead ?? 3000 + Math.ceil(n * 0.2);
+}
+
+function warnIfLate(system: System, submittedAt: number, firstDue: number): void {
+  if (submittedAt > firstDue) {
+    console.warn(
+      `  ! ${system.key}: submission ended ${submittedAt - firstDue} ms after the first due time; raise --lead`,
+    );
+  }
+}
+
+async function startOne(
+  system: System,
+  redis: BenchRedis,
+): Promise<{ child: MeasuredChild; sampler: RssSampler }> {
+  const [child] = await system.start(redis, 1);
+  const sampler = new RssSampler(child.pid);
+  await sleep(1000);
+  return { child, sampler };
+}
+
+const burst: Scenario = {
+  name: 'burst',
+  describe: (p) => `${p.n ?? 50_000} once tasks submitted at once, all due at the same second`,
+  async run(system, redis, p) {
+    const n = p.n ?? 50_000;
+    const { child, sampler } = await startOne(system, redis);
+    try {
+      const tracker = new RunTracker([child]);
+      const idleRss = rssBytes(child.pid);
+      const memBefore = await redis.usedMemory();
+      const dueMs = nextSecond(Date.now() + leadFor(p, n));
+      const { elapsedMs } = await system.submit(n, (i) => ({ id: String(i), dueMs }), 'bulk');
+      const memAfter = await redis.usedMemory();
+      warnIfLate(system, Date.now(), dueMs);
+      await sleep(Math.max(0, dueMs - Date.now()));
+      const cpuAtDue = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+      const all = await tracker.waitDistinct(n, dueMs + 120_000);
+      const cpuAtEnd = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+      if (!all)
+        console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 120 s`);
+      const late = lateness(tracker, () => dueMs);
+      const lastAfter = max(late);
+      await sleep(5000);
+      const afterRss = rssBytes(child.pid);
+      return [
+        {
+          key: 'burst.submit',
+          label: 'submit rate',
+          unit: 'tasks/s',
+          value: (n / elapsedMs) * 1000,
+        },
+        {
+          key: 'burst.last',
+          label: 'last task ran after the due second',
+          unit: 's',
+          value: lastAfter / 1000,
+        },
+        {
+          key: 'burst.throughput',
+          label: 'throughput (n / last-ran-after-due)',
+          unit: 'tasks/s',
+          value: (tracker.distinct / lastAfter) * 1000,
+        },
+        ...latenessFigures('burst.late', late),
+        {
+          key: 'burst.rss.idle',
+          label: 'RSS idle (before submit)',
+          unit: 'MB',
+          value: idleRss / MB,
+        },
+        { key: 'burst.rss.peak', label: 'RSS peak', unit: 'MB', value: sampler.peak() / MB },
+        { key: 'burst.rss.after', label: 'RSS 5 s after drain', unit: 'MB', value: afterRss / MB },
+        {
+          key: 'burst.rss.afterIdle',
+          label: 'RSS after drain - idle',
+          unit: 'MB',
+          value: (afterRss - idleRss) / MB,
+        },
+        {
+          key: 'burst.redisPerTask',
+          label: 'Redis memory per pending task',
+          unit: 'B',
+          value: (memAfter - memBefore) / n,
+        },
+        {
+          key: 'burst.cpu.service',
+          label: 'CPU of service/worker during drain',
+          unit: 'cpu s',
+          value: cpuAtEnd[0] - cpuAtDue[0],
+        },
+        {
+          key: 'burst.cpu.redis',
+          label: 'CPU of redis-server during drain',
+          unit: 'cpu s',
+          value: cpuAtEnd[1] - cpuAtDue[1],
+        },
+        { key: 'burst.lost', label: 'never ran', unit: 'count', value: n - tracker.distinct },
+        {
+          key: 'burst.twice',
+          label: 'ran more than once',
+          unit: 'count',
+          value: tracker.ranTwice(),
+        },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+const spread: Scenario = {
+  name: 'spread',
+  describe: (p) => `${p.n ?? 50_000} once tasks due evenly over ${(p.over ?? 20_000) / 1000} s`,
+  async run(system, redis, p) {
+    const n = p.n ?? 50_000;
+    const over = p.over ?? 20_000;
+    const { child, sampler } = await startOne(system, redis);
+    try {
+      const tracker = new RunTracker([child]);
+      const first = nextSecond(Date.now() + leadFor(p, n));
+      const dueOf = (i: number) => first + Math.floor((i * over) / n);
+      await system.submit(n, (i) => ({ id: String(i), dueMs: dueOf(i) }), 'bulk');
+      warnIfLate(system, Date.now(), first);
+      const all = await tracker.waitDistinct(n, first + over + 120_000);
+      if (!all) console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran`);
+      const late = lateness(tracker, (id) => dueOf(Number(id)));
+      return [
+        ...latenessFigures('spread.late', late),
+        { key: 'spread.rss.peak', label: 'RSS peak', unit: 'MB', value: sampler.peak() / MB },
+        { key: 'spread.lost', label: 'never ran', unit: 'count', value: n - tracker.distinct },
+        {
+          key: 'spread.twice',
+          label: 'ran more than once',
+          unit: 'count',
+          value: tracker.ranTwice(),
+        },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+const idle: Scenario = {
+  name: 'idle',
+  describe: (p) =>
+    `${p.n ?? 200} tasks at random ms due times over ${(p.over ?? 10_000) / 1000} s on an idle service`,
+  async run(system, redis, p) {
+    const n = p.n ?? 200;
+    const over = p.over ?? 10_000;
+    const { child, sampler } = await startOne(system, redis);
+    try {
+      const tracker = new RunTracker([child]);
+      const random = prng(4);
+      const first = Date.now() + (p.lead ?? 2000);
+      const dues = Array.from({ length: n }, () => first + Math.floor(random() * over));
+      await system.submit(n, (i) => ({ id: String(i), dueMs: dues[i] }), 'bulk');
+      warnIfLate(system, Date.now(), min(dues));
+      await tracker.waitDistinct(n, first + over + 60_000);
+      const late = lateness(tracker, (id) => dues[Number(id)]);
+      return [
+        ...latenessFigures('idle.late', late),
+        { key: 'idle.lost', label: 'never ran', unit: 'count', value: n - tracker.distinct },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+const periodic: Scenario = {
+  name: 'periodic',
+  describe: (p) =>
+    `${p.n ?? 1000} periodic tasks every 2 s for ${(p.over ?? 20_000) / 1000} s, all on one grid`,
+  async run(system, redis, p) {
+    const n = p.n ?? 1000;
+    const over = p.over ?? 20_000;
+    const intervalMs = 2000;
+    const { child, sampler } = await startOne(system, redis);
+    try {
+      const tracker = new RunTracker([child], (id, due) => `${id}@${due}`);
+      const firstMs = nextSecond(Date.now() + (p.lead ?? 4000), intervalMs);
+      // The last occurrence is at first + over - interval; EndTime sits between two grid points.
+      const occurrences = Math.floor(over / intervalMs);
+      const endMs = firstMs + (occurrences - 1) * intervalMs + intervalMs / 2;
+      await system.submitPeriodic({ count: n, firstMs, intervalMs, endMs });
+      warnIfLate(system, Date.now(), firstMs);
+      await sleep(Math.max(0, endMs + intervalMs + 3000 - Date.now()));
+      let onGrid = 0;
+      let offGrid = 0;
+      const late: number[] = [];
+      for (const { start, due } of tracker.runs()) {
+        const k = (due - firstMs) / intervalMs;
+        if (Number.isInteger(k) && k >= 0 && k < occurrences) {
+          onGrid++;
+          late.push(start - due);
+        } else offGrid++;
+      }
+      let seenSlots = 0;
+      let extraRuns = 0;
+      for (const [key, count] of tracker.counts) {
+        const due = Number(key.slice(key.lastIndexOf('@') + 1));
+        const k = (due - firstMs) / intervalMs;
+        if (Number.isInteger(k) && k >= 0 && k < occurrences) {
+          seenSlots++;
+          extraRuns += count - 1;
+        }
+      }
+      return [
+        ...latenessFigures('periodic.late', late),
+        {
+          key: 'periodic.missed',
+          label: 'missed occurrences',
+          unit: 'count',
+          value: n * occurrences - seenSlots,
+        },
+        {
+          key: 'periodic.doubled',
+          label: 'doubled occurrences (extra runs)',
+          unit: 'count',
+          value: extraRuns,
+        },
+        { key: 'periodic.offgrid', label: 'runs off the grid', unit: 'count', value: offGrid },
+        { key: 'periodic.runs', label: 'runs on the grid', unit: 'count', value: onGrid },
+        { key: 'periodic.rss.peak', label: 'RSS peak', unit: 'MB', value: sampler.peak() / MB },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+const backlog: Scenario = {
+  name: 'backlog',
+  describe: (p) =>
+    `${p.n ?? 1_000_000} tasks due between now+10 min and now+24 h; idle CPU over ${p.idle ?? 60} s`,
+  async run(system, redis, p) {
+    const n = p.n ?? 1_000_000;
+    const idleS = p.idle ?? 60;
+    const { child, sampler } = await startOne(system, redis);
+    try {
+      const rssBefore = rssBytes(child.pid);
+      const memBefore = await redis.usedMemory();
+      const from = Date.now() + (p.lead ?? 600_000);
+      const span = (p.over ?? 86_400_000) - (p.lead ?? 600_000);
+      const { elapsedMs } = await system.submit(
+        n,
+        (i) => ({ id: String(i), dueMs: from + Math.floor((i * span) / n) }),
+        'bulk',
+      );
+      const memAfter = await redis.usedMemory();
+      await sleep(5000);
+      const rssAfter = rssBytes(child.pid);
+      const cpu0 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+      await sleep(idleS * 1000);
+      const cpu1 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+      const rssEnd = rssBytes(child.pid);
+      return [
+        {
+          key: 'backlog.submit',
+          label: 'submit rate',
+          unit: 'tasks/s',
+          value: (n / elapsedMs) * 1000,
+        },
+        {
+          key: 'backlog.rss.before',
+          label: 'RSS before submit',
+          unit: 'MB',
+          value: rssBefore / MB,
+        },
+        {
+          key: 'backlog.rss.after',
+          label: `RSS after idle ${idleS} s`,
+          unit: 'MB',
+          value: rssEnd / MB,
+        },
+        {
+          key: 'backlog.rss.peak',
+          label: 'RSS peak (during submit)',
+          unit: 'MB',
+          value: sampler.peak() / MB,
+        },
+        {
+          key: 'backlog.rss.growth',
+          label: 'RSS growth (5 s after submit - before)',
+          unit: 'MB',
+          value: (rssAfter - rssBefore) / MB,
+        },
+        {
+          key: 'backlog.rss.growthEnd',
+          label: `RSS growth (after idle ${idleS} s - before)`,
+          unit: 'MB',
+          value: (rssEnd - rssBefore) / MB,
+        },
+        {
+          key: 'backlog.cpu.service',
+          label: `idle CPU of service/worker over ${idleS} s`,
+          unit: 'cpu s',
+          value: cpu1[0] - cpu0[0],
+        },
+        {
+          key: 'backlog.cpu.redis',
+          label: `idle CPU of redis-server over ${idleS} s`,
+          unit: 'cpu s',
+          value: cpu1[1] - cpu0[1],
+        },
+        {
+          key: 'backlog.redisPerTask',
+          label: 'Redis memory per pending task',
+          unit: 'B',
+          value: (memAfter - memBefore) / n,
+        },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+const crash: Scenario = {
+  name: 'crash',
+  describe: (p) =>
+    `${p.n ?? 10_000} tasks due together on 2 processes; SIGKILL the busier one when half ran`,
+  async run(system, redis, p) {
+    const n = p.n ?? 10_000;
+    const children = await system.start(redis, 2);
+    await sleep(1000);
+    const tracker = new RunTracker(children);
+    const dueMs = nextSecond(Date.now() + leadFor(p, n));
+    await system.submit(n, (i) => ({ id: String(i), dueMs }), 'bulk');
+    warnIfLate(system, Date.now(), dueMs);
+    await tracker.waitDistinct(Math.ceil(n / 2), dueMs + 120_000);
+    const victim = children.reduce((a, b) => (b.ids.length > a.ids.length ? b : a));
+    victim.kill();
+    const killedAt = Date.now();
+    const ranBeforeKill = tracker.distinct;
+    await victim.exited;
+    const all = await tracker.waitDistinct(n, killedAt + 180_000);
+    if (!all)
+      console.warn(
+        `  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 180 s of the kill`,
+      );
+    const lastFirstStart = max([...tracker.firstStart.values()]);
+    return [
+      {
+        key: 'crash.atKill',
+        label: 'distinct tasks run when killed',
+        unit: 'count',
+        value: ranBeforeKill,
+      },
+      {
+        key: 'crash.recover',
+        label: 'time from kill until all ran',
+        unit: 's',
+        value: (lastFirstStart - killedAt) / 1000,
+      },
+      { key: 'crash.lost', label: 'lost (never ran)', unit: 'count', value: n - tracker.distinct },
+      { key: 'crash.twice', label: 'ran twice', unit: 'count', value: tracker.ranTwice() },
+    ];
+  },
+};
+
+const emit: Scenario = {
+  name: 'emit',
+  describe: (p) =>
+    `${p.n ?? 50_000} tasks (due in 1 h) submitted one call each: Nest ClientProxy.emit / Queue.add`,
+  async run(system, redis, p) {
+    const n = p.n ?? 50_000;
+    const { sampler } = await startOne(system, redis);
+    try {
+      const dueMs = Date.now() + 3_600_000;
+      const { elapsedMs } = await system.submit(n, (i) => ({ id: String(i), dueMs }), 'single');
+      return [
+        {
+          key: 'emit.submit',
+          label: 'submit rate, one call per task',
+          unit: 'tasks/s',
+          value: (n / elapsedMs) * 1000,
+        },
+        { key: 'emit.rss.peak', label: 'RSS peak', unit: 'MB', value: sampler.peak() / MB },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+export const SCENARIOS: Scenario[] = [burst, spread, idle, periodic, emit, crash, backlog];

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench [-- <scenario…>] [--n N] [--lead ms] [--over ms] [--idle s] [--systems ours,bullmq]
+ * [--no-build] [--cpu-prof]`: runs each scenario against our service and BullMQ, each on a
+ * redis-server of its own, one system after the other, and prints one table. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { buildForBench, ROOT } from './harness/build';
+import { RUNS_DIR } from './harness/children';
+import { BenchRedis } from './harness/redis-server';
+import { type Figure, type Params, SCENARIOS } from './harness/scenarios';
+import { BullMqSystem, OurService, type System } from './harness/systems';
+
+/** The issue's targets for our side (issue 4). */
+const TARGETS: Record<string, { max?: number; min?: number }> = {
+  'burst.last': { max: 1.5 },
+  'burst.throughput': { min: 35_000 },
+  'burst.late.p99': { max: 1500 },
+  'burst.submit': { min: 40_000 },
+  'burst.rss.peak': { max: 104 },
+  'burst.rss.afterIdle': { max: 10 },
+  'burst.redisPerTask': { max: 400 },
+  'burst.lost': { max: 0 },
+  'burst.twice': { max: 0 },
+  'spread.late.p99': { max: 20 },
+  'idle.late.p99': { max: 5 },
+  'periodic.late.p99': { max: 20 },
+  'periodic.missed': { max: 0 },
+  'periodic.doubled': { max: 0 },
+  'backlog.rss.growth': { max: 20 },
+  'backlog.rss.growthEnd': { max: 20 },
+  'crash.recover': { max: 10 },
+  'crash.lost': { max: 0 },
+  // "re-runs only of tasks in flight": at most the 50 handlers running in the killed process.
+  'crash.twice': { max: 50 },
+};
+
+interface Row {
+  scenario: string;
+  figure: Figure;
+  ours?: number;
+  bullmq?: number;
+}
+
+function parseArgs(argv: string[]): {
+  names: string[];
+  params: Params;
+  systems: string[];
+  build: boolean;
+  cpuProf: boolean;
+} {
+  const names: string[] = [];
+  const params: Params = {};
+  let systems = ['ours', 'bullmq'];
+  let build = true;
+  let cpuProf = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.split('=', 2);
+    const value = () => Number(inline ?? argv[++i]);
+    if (flag === '--n') params.n = value();
+    else if (flag === '--lead') params.lead = value();
+    else if (flag === '--over') params.over = value();
+    else if (flag === '--idle') params.idle = value();
+    else if (flag === '--systems') systems = (inline ?? argv[++i]).split(',');
+    else if (flag === '--no-build') build = false;
+    else if (flag === '--cpu-prof') cpuProf = true;
+    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
+    else names.push(arg);
+  }
+  for (const name of names) {
+    if (!SCENARIOS.some((s) => s.name === name)) {
+      throw new Error(
+        `unknown scenario "${name}"; one of ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      );
+    }
+  }
+  return { names, params, systems, build, cpuProf };
+}
+
+function format(value: number | undefined, unit: Figure['unit']): string {
+  if (value === undefined || Number.isNaN(value)) return '—';
+  switch (unit) {
+    case 'tasks/s':
+    case 'B':
+    case 'count':
+      return Math.round(value).toLocaleString('en-US');
+    case 'ms':
+      return Math.abs(value) < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
+    case 's':
+    case 'cpu s':
+      return value.toFixed(2);
+    case 'MB':
+      return value.toFixed(1);
+  }
+}
+
+function targetText(key: string, unit: Figure['unit']): string {
+  const target = TARGETS[key];
+  if (!target) return '';
+  return target.max !== undefined
+    ? `≤ ${format(target.max, unit)}`
+    : `≥ ${format(target.min, unit)}`;
+}
+
+function met(key: string, value: number | undefined): string {
+  const target = TARGETS[key];
+  if (!target || value === undefined || Number.isNaN(value)) return '';
+  const ok =
+    (target.max === undefined || value <= target.max) &&
+    (target.min === undefined || value >= target.min);
+  return ok ? 'met' : 'MISSED';
+}
+
+function ratio(ours: number | undefined, bullmq: number | undefined): string {
+  if (
+    ours === undefined ||
+    bullmq === undefined ||
+    !Number.isFinite(ours) ||
+    !Number.isFinite(bullmq) ||
+    bullmq === 0
+  )
+    return '—';
+  const r = ours / bullmq;
+  return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| scenario | figure | ours | BullMQ | ours/BullMQ | target (ours) | |',
+    '|---|---|---:|---:|---:|---|---|',
+  ];
+  for (const { scenario, figure, ours, bullmq } of rows) {
+    const unit = figure.unit === 'count' ? '' : ` (${figure.unit})`;
+    lines.push(
+      `| ${scenario} | ${figure.label}${unit} | ${format(ours, figure.unit)} | ${format(bullmq, figure.unit)} | ` +
+        `${ratio(ours, bullmq)} | ${targetText(figure.key, figure.unit)} | ${met(figure.key, ours)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function versions(): string {
+  const pkg = (name: string) =>
+    (
+      JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  let redis = '?';
+  try {
+    redis =
+      /v=(\S+)/.exec(
+        execFileSync(process.env.REDIS_SERVER_BIN ?? 'redis-server', ['--version']).toString(),
+      )?.[1] ?? '?';
+  } catch {
+    // reported as ?
+  }
+  let commit = '?';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT })
+      .toString()
+      .trim();
+    if (dirty) commit += ' (src/ modified)';
+  } catch {
+    // reported as ?
+  }
+  return (
+    `${new Date().toISOString()} · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · Node ${process.version} · ` +
+    `redis-server ${redis} · bullmq ${pkg('bullmq')} · @nestjs/core ${pkg('@nestjs/core')} · ioredis ${pkg('ioredis')} · commit ${commit}`
+  );
+}
+
+async function main(): Promise<void> {
+  const { names, params, systems, build, cpuProf } = parseArgs(process.argv.slice(2));
+  const chosen = names.length > 0 ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+  if (build) {
+    console.log('Compiling src/ and the bench processes into bench/.build …');
+    buildForBench();
+  }
+  mkdirSync(RUNS_DIR, { recursive: true });
+  const profDir = join(RUNS_DIR, 'cpu-prof');
+  const makeSystem = (key: string): System =>
+    key === 'ours'
+      ? new OurService(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])
+      : new BullMqSystem(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+
+  const rows: Row[] = [];
+  const started = Date.now();
+  for (const scenario of chosen) {
+    console.log(`\n## ${scenario.name}: ${scenario.describe(params)}`);
+    const results = new Map<string, Figure[]>();
+    for (const key of systems) {
+      const redis = await BenchRedis.start();
+      const system = makeSystem(key);
+      const t0 = Date.now();
+      try {
+        results.set(key, await scenario.run(system, redis, params));
+        writeFileSync(
+          join(RUNS_DIR, `${scenario.name}-${key}.commandstats.txt`),
+          await redis.commandStats(),
+        );
+      } catch (error) {
+        console.error(`  ! ${key} failed: ${(error as Error).stack ?? String(error)}`);
+      } finally {
+        await system.stop().catch(() => undefined);
+        await redis.stop();
+      }
+      console.log(`  ${key}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    const figures = results.get('ours') ?? results.get('bullmq') ?? [];
+    const scenarioRows = figures.map((figure) => ({
+      scenario: scenario.name,
+      figure,
+      ours: results.get('ours')?.find((f) => f.key === figure.key)?.value,
+      bullmq: results.get('bullmq')?.find((f) => f.key === figure.key)?.value,
+    }));
+    console.log(table(scenarioRows));
+    rows.push(...scenarioRows);
+  }
+  const header = versions();
+  const output = `${header} · ${((Date.now() - started) / 1000).toFixed(0)} s\n\n${table(rows)}\n`;
+  console.log(`\n# Results\n${output}`);
+  const file = join(RUNS_DIR, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+  writeFileSync(file, output);
+  console.log(`(also written to ${file})`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  },
+);
