@@ -55,10 +55,11 @@ export interface LedgerOptions {
    */
   inFlightMarginMs?: number;
   /**
-   * A periodic occurrence is skipped by design when the run before it finished after its time;
-   * a run's finish is taken as its start plus this bound.
+   * A periodic occurrence is skipped by design when the run before it was recorded after its time
+   * (the next occurrence is computed at completion). A run counts as recorded this long after its
+   * handler was answered, or after the Redis outage it was answered in.
    */
-  runBoundMs?: number;
+  recordSlackMs?: number;
 }
 
 const RUN_LINE =
@@ -91,7 +92,7 @@ export function analyseRuns(
   options: LedgerOptions = {},
 ): LedgerReport {
   const margin = options.inFlightMarginMs ?? 1000;
-  const runBound = options.runBoundMs ?? 1000;
+  const slack = options.recordSlackMs ?? 1000;
   const hitsByKey = groupBy(ping.hits, (hit) => hit.key);
   const runsById = groupBy(runs, (run) => run.id);
   const report: Mutable<LedgerReport> = {
@@ -155,7 +156,7 @@ export function analyseRuns(
       for (const slot of grid) {
         if (ranAt.has(slot)) continue;
         const ranPast = logged.some(
-          (run) => run.scheduledAt < slot && run.startedAt + runBound >= slot,
+          (run) => run.scheduledAt < slot && recordedBy(run, hits, faults) + slack >= slot,
         );
         if (ranPast) report.collapsed++;
         else report.lost.push({ id: task.id, kind: task.kind, scheduledAt: slot });
@@ -217,6 +218,16 @@ export function formatReport(report: LedgerReport): string {
     lines.push(`  lost: ${l.kind} ${l.id} due ${new Date(l.scheduledAt).toISOString()}`);
   }
   return lines.join('\n');
+}
+
+/** About when a run's outcome could reach Redis: its answer, or the end of the outage it fell in. */
+function recordedBy(run: LoggedRun, hits: readonly Hit[], faults: readonly Fault[]): number {
+  const hit = hits.find((h) => h.at >= run.startedAt - 50 && h.at <= run.startedAt + 2000);
+  const answered = hit?.finishedAt ?? run.startedAt;
+  const outage = faults.find(
+    (f) => f.kind === 'redis-outage' && answered >= f.at - 1000 && answered <= (f.until ?? f.at),
+  );
+  return Math.max(answered, outage?.until ?? answered);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
