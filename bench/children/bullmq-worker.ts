@@ -17,12 +17,15 @@ interface BenchJobData {
   s?: number;
 }
 
-/** When the job was meant to run: the harness's due time, else the scheduler's slot (prevMillis). */
+/**
+ * When the job was meant to run: the harness's due time for once jobs; for a job scheduler's job,
+ * the slot BullMQ put in its id (`repeat:<scheduler>:<millis>`).
+ */
 function dueOf(job: Job<BenchJobData>): number {
   if (typeof job.data.due === 'number') return job.data.due;
-  const opts = job.opts as { prevMillis?: number; repeat?: { offset?: number } };
-  if (typeof opts.prevMillis === 'number') return opts.prevMillis + (opts.repeat?.offset ?? 0);
-  return job.timestamp + (job.delay ?? 0);
+  const slot = /^repeat:.*:(\d+)$/.exec(String(job.id));
+  if (slot) return Number(slot[1]);
+  return (job.opts.timestamp ?? job.timestamp) + (job.opts.delay ?? 0);
 }
 
 function idOf(job: Job<BenchJobData>): string {

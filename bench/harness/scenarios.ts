@@ -318,13 +318,16 @@ const periodic: Scenario = {
       await sleep(Math.max(0, endMs + intervalMs + 3000 - Date.now()));
       let onGrid = 0;
       let offGrid = 0;
+      let pastEnd = 0;
       const late: number[] = [];
       for (const { start, due } of tracker.runs()) {
         const k = (due - firstMs) / intervalMs;
-        if (Number.isInteger(k) && k >= 0 && k < occurrences) {
+        if (!Number.isInteger(k) || k < 0) offGrid++;
+        else if (k >= occurrences) pastEnd++;
+        else {
           onGrid++;
           late.push(start - due);
-        } else offGrid++;
+        }
       }
       let seenSlots = 0;
       let extraRuns = 0;
@@ -351,6 +354,12 @@ const periodic: Scenario = {
           value: extraRuns,
         },
         { key: 'periodic.offgrid', label: 'runs off the grid', unit: 'count', value: offGrid },
+        {
+          key: 'periodic.pastEnd',
+          label: 'runs after EndTime/endDate',
+          unit: 'count',
+          value: pastEnd,
+        },
         { key: 'periodic.runs', label: 'runs on the grid', unit: 'count', value: onGrid },
         { key: 'periodic.rss.peak', label: 'RSS peak', unit: 'MB', value: sampler.peak() / MB },
       ];
