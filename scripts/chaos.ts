@@ -76,9 +76,10 @@ class Chaos {
   private readonly nodes: Node[];
   private readonly faults: Fault[] = [];
   private readonly submitted: SubmittedTask[] = [];
+  /** Published (or not, Redis being down) but not yet seen stored. */
   private readonly unconfirmed = new Map<
     string,
-    { task: SubmittedTask; message: string; sentAt: number }
+    { task: SubmittedTask; message: string; sentAt: number; late: boolean }
   >();
   private readonly counts = { instanceKills: 0, sigterms: 0, redisKills: 0, republished: 0 };
   private redisDown = false;
@@ -125,8 +126,8 @@ class Chaos {
     console.log(
       `chaos: ${this.settings.seconds} s, ${this.nodes.length} instances, ` +
         `${this.counts.instanceKills} SIGKILL, ${this.counts.sigterms} SIGTERM, ` +
-        `${this.counts.redisKills} Redis kill+restart, ${this.counts.republished} message(s) ` +
-        `republished (heard by no instance)`,
+        `${this.counts.redisKills} Redis kill+restart; ${this.counts.republished} message(s) ` +
+        `published again (first sent while Redis was down, or heard by no instance)`,
     );
     console.log(formatReport(report));
     console.log(`logs and hits: ${dir}`);
@@ -167,7 +168,12 @@ class Chaos {
       });
       const now = Date.now();
       tasks.forEach((task, i) =>
-        this.unconfirmed.set(task.id, { task, message: messages[i], sentAt: now }),
+        this.unconfirmed.set(task.id, {
+          task,
+          message: messages[i],
+          sentAt: now,
+          late: this.redisDown,
+        }),
       );
       if (!this.redisDown) await this.publish(messages);
       await this.confirm();
@@ -197,9 +203,10 @@ class Chaos {
       const stored = replies[2 * i][1] === 1 || replies[2 * i + 1][1] === 1;
       if (stored) {
         this.unconfirmed.delete(entry.task.id);
-        this.submitted.push(entry.task);
+        this.submitted.push(entry.late ? { ...entry.task, owedFromMs: entry.sentAt } : entry.task);
       } else if (Date.now() - entry.sentAt > CONFIRM_AFTER_MS) {
         entry.sentAt = Date.now();
+        entry.late = true;
         again.push(entry.message);
       }
     });
@@ -317,6 +324,7 @@ class Chaos {
     writeFileSync(join(dir, 'faults.json'), JSON.stringify(this.faults, null, 1));
     writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 1));
     writeFileSync(join(dir, 'hits.json'), JSON.stringify(this.ping.hits));
+    writeFileSync(join(dir, 'submitted.json'), JSON.stringify(this.submitted));
     return dir;
   }
 }

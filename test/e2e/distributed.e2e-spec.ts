@@ -120,7 +120,11 @@ describe('several instances on one Redis', () => {
 
   function ledger(tasks: readonly SubmittedTask[], faults: Fault[] = []): LedgerReport {
     const runs = parseRunLogs(instances.map((instance) => instance.logs).join('\n'));
-    return analyseRuns(tasks, ping, runs, faults);
+    const report = analyseRuns(tasks, ping, runs, faults);
+    // DELAYTASK_E2E_REPORT=1 prints each test's table even when it passes.
+    if (process.env.DELAYTASK_E2E_REPORT)
+      console.log(`${expect.getState().currentTestName}\n${formatReport(report)}`);
+    return report;
   }
 
   /** Runs logged by each instance: the work really was shared. */

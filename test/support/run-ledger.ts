@@ -126,7 +126,8 @@ export function analyseRuns(
   for (const task of tasks) {
     const hits = hitsByKey.get(task.id) ?? [];
     const logged = runsById.get(task.id) ?? [];
-    const grid = gridOf(task);
+    const grid = owedGrid(task);
+    const dueMs = Math.max(task.dueMs, task.owedFromMs ?? task.dueMs);
     report.submitted[task.kind]++;
     report.occurrences[task.kind] += grid.length;
     for (const run of logged) {
@@ -138,14 +139,17 @@ export function analyseRuns(
         report.early.push({ id: task.id, scheduledAt: task.dueMs, startedAt: hit.at });
     }
 
+    // Distinct occurrences that ran (owed or not): every hit beyond these is a double run.
     let ranOccurrences: number;
     if (task.kind === 'once') {
       ranOccurrences = Math.min(1, hits.length);
+      report.ran.once += ranOccurrences;
       if (hits.length === 0)
         report.lost.push({ id: task.id, kind: task.kind, scheduledAt: task.dueMs });
-      else lateness.push(hits[0].at - task.dueMs);
+      else lateness.push(hits[0].at - dueMs);
     } else {
-      const onGrid = new Set(grid);
+      // A grid time that was not owed (the task was accepted late) may still have run: not a fault.
+      const onGrid = new Set(gridOf(task));
       const ranAt = new Set<number>();
       for (const run of logged) {
         if (onGrid.has(run.scheduledAt)) ranAt.add(run.scheduledAt);
@@ -153,6 +157,7 @@ export function analyseRuns(
         lateness.push(run.startedAt - run.scheduledAt);
       }
       ranOccurrences = ranAt.size;
+      report.ran.periodic += grid.filter((slot) => ranAt.has(slot)).length;
       for (const slot of grid) {
         if (ranAt.has(slot)) continue;
         const ranPast = logged.some(
@@ -162,7 +167,6 @@ export function analyseRuns(
         else report.lost.push({ id: task.id, kind: task.kind, scheduledAt: slot });
       }
     }
-    report.ran[task.kind] += ranOccurrences;
 
     const extra = hits.length - ranOccurrences;
     if (extra > 0) {
@@ -218,6 +222,16 @@ export function formatReport(report: LedgerReport): string {
     lines.push(`  lost: ${l.kind} ${l.id} due ${new Date(l.scheduledAt).toISOString()}`);
   }
   return lines.join('\n');
+}
+
+/** Acceptance may trail the last publish a little: that long after it, a grid time is owed. */
+const ACCEPT_SLACK_MS = 1000;
+
+/** The occurrences the service owes: all of them, unless the task was only accepted late. */
+function owedGrid(task: SubmittedTask): number[] {
+  const grid = gridOf(task);
+  if (task.kind === 'once' || task.owedFromMs === undefined) return grid;
+  return grid.filter((slot) => slot >= task.owedFromMs! + ACCEPT_SLACK_MS);
 }
 
 /** About when a run's outcome could reach Redis: its answer, or the end of the outage it fell in. */

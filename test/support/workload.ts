@@ -10,6 +10,12 @@ export interface SubmittedTask {
   readonly dueMs: number;
   readonly intervalMs?: number;
   readonly endMs?: number;
+  /**
+   * Set when the task had to be published again because no instance stored the first copy (none
+   * was subscribed): the last publish time. A periodic task accepted after some of its grid times
+   * starts at its next grid time, so the ones before this (and just after it) are not owed.
+   */
+  readonly owedFromMs?: number;
 }
 
 export interface WorkloadOptions {
