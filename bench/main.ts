@@ -5,11 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { Logger } from '@nestjs/common';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { buildForBench, ROOT } from './harness/build';
 import { RUNS_DIR } from './harness/children';
+import { machineBusySeconds, ownTreeSeconds } from './harness/proc';
 import { BenchRedis } from './harness/redis-server';
 import { type Figure, type Params, SCENARIOS } from './harness/scenarios';
 import { BullMqSystem, OurService, type System } from './harness/systems';
@@ -47,18 +49,22 @@ interface Row {
   bullmq?: number;
 }
 
-function parseArgs(argv: string[]): {
+interface Options {
   names: string[];
   params: Params;
   systems: string[];
   build: boolean;
   cpuProf: boolean;
-} {
+  slowlog: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
   const names: string[] = [];
   const params: Params = {};
   let systems = ['ours', 'bullmq'];
   let build = true;
   let cpuProf = false;
+  let slowlog = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.split('=', 2);
@@ -70,6 +76,7 @@ function parseArgs(argv: string[]): {
     else if (flag === '--systems') systems = (inline ?? argv[++i]).split(',');
     else if (flag === '--no-build') build = false;
     else if (flag === '--cpu-prof') cpuProf = true;
+    else if (flag === '--slowlog') slowlog = true;
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else names.push(arg);
   }
@@ -80,7 +87,7 @@ function parseArgs(argv: string[]): {
       );
     }
   }
-  return { names, params, systems, build, cpuProf };
+  return { names, params, systems, build, cpuProf, slowlog };
 }
 
 function format(value: number | undefined, unit: Figure['unit']): string {
@@ -93,6 +100,7 @@ function format(value: number | undefined, unit: Figure['unit']): string {
     case 'ms':
       return Math.abs(value) < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
     case 's':
+    case 'cores':
     case 'cpu s':
       return value.toFixed(2);
     case 'MB':
@@ -177,8 +185,25 @@ function versions(): string {
   );
 }
 
+/** SHA1 of each store script (what EVALSHA names) -> its file name. */
+function scriptNames(): Map<string, string> {
+  const dir = join(ROOT, 'src', 'store', 'lua');
+  const names = new Map<string, string>();
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith('.lua')) {
+      names.set(
+        createHash('sha1')
+          .update(readFileSync(join(dir, file), 'utf8'))
+          .digest('hex'),
+        file,
+      );
+    }
+  }
+  return names;
+}
+
 async function main(): Promise<void> {
-  const { names, params, systems, build, cpuProf } = parseArgs(process.argv.slice(2));
+  const { names, params, systems, build, cpuProf, slowlog } = parseArgs(process.argv.slice(2));
   Logger.overrideLogger(['error', 'warn']);
   const chosen = names.length > 0 ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   if (build) {
@@ -201,19 +226,32 @@ async function main(): Promise<void> {
       const redis = await BenchRedis.start();
       const system = makeSystem(key);
       const t0 = Date.now();
+      const busy0 = machineBusySeconds() - ownTreeSeconds();
       try {
+        if (slowlog) await redis.recordAllCommands();
         results.set(key, await scenario.run(system, redis, params));
-        writeFileSync(
-          join(RUNS_DIR, `${scenario.name}-${key}.commandstats.txt`),
-          await redis.commandStats(),
-        );
+        const prefix = join(RUNS_DIR, `${scenario.name}-${key}`);
+        writeFileSync(`${prefix}.commandstats.txt`, await redis.commandStats());
+        if (slowlog) {
+          writeFileSync(`${prefix}.slowlog.txt`, await redis.slowlogSummary(scriptNames()));
+        }
       } catch (error) {
         console.error(`  ! ${key} failed: ${(error as Error).stack ?? String(error)}`);
       } finally {
         await system.stop().catch(() => undefined);
         await redis.stop();
       }
-      console.log(`  ${key}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      // Everything else the machine did meanwhile (other sessions, tests): the benchmark needs a quiet machine.
+      const others = (machineBusySeconds() - ownTreeSeconds() - busy0) / ((Date.now() - t0) / 1000);
+      results.get(key)?.push({
+        key: `${scenario.name}.others`,
+        label: `CPU used by other processes meanwhile (of ${cpus().length})`,
+        unit: 'cores',
+        value: others,
+      });
+      console.log(
+        `  ${key}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s; other processes used ${others.toFixed(2)} cores meanwhile`,
+      );
     }
     const figures = results.get('ours') ?? results.get('bullmq') ?? [];
     const scenarioRows = figures.map((figure) => ({

@@ -66,3 +66,24 @@ export class RssSampler {
     clearInterval(this.timer);
   }
 }
+
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const [user, nice, system, , , irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+}
+
+/** CPU seconds of this process plus its children that have exited (and were waited for). */
+export function ownTreeSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14-17 of proc(5).
+  return (
+    (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLK_TCK
+  );
+}

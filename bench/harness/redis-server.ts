@@ -71,6 +71,45 @@ export class BenchRedis {
     return this.admin.info('commandstats');
   }
 
+  /** Logs every command into the slow log (diagnosis only: it costs Redis time itself). */
+  async recordAllCommands(): Promise<void> {
+    await this.admin.config('SET', 'slowlog-log-slower-than', '0');
+    await this.admin.config('SET', 'slowlog-max-len', '1000000');
+  }
+
+  /**
+   * Total and mean time per command, scripts named by the file whose SHA1 matches (`names`:
+   * sha -> name). Entries are `[id, time, µs, args, …]`.
+   */
+  async slowlogSummary(names: Map<string, string>): Promise<string> {
+    const entries = (await this.admin.call('SLOWLOG', 'GET', '-1')) as [
+      number,
+      number,
+      number,
+      string[],
+    ][];
+    const totals = new Map<string, { calls: number; us: number; max: number }>();
+    for (const [, , us, args] of entries) {
+      const command = String(args[0]).toLowerCase();
+      const name =
+        command === 'evalsha'
+          ? `evalsha ${names.get(String(args[1])) ?? String(args[1])}`
+          : command;
+      const total = totals.get(name) ?? { calls: 0, us: 0, max: 0 };
+      total.calls++;
+      total.us += us;
+      total.max = Math.max(total.max, us);
+      totals.set(name, total);
+    }
+    return [...totals]
+      .sort((a, b) => b[1].us - a[1].us)
+      .map(
+        ([name, t]) =>
+          `${name.padEnd(32)} calls=${t.calls} total_ms=${(t.us / 1000).toFixed(1)} mean_us=${(t.us / t.calls).toFixed(0)} max_us=${t.max}`,
+      )
+      .join('\n');
+  }
+
   async stop(): Promise<void> {
     this.admin.disconnect();
     const exited = new Promise((resolve) => this.child.once('exit', resolve));

@@ -8,7 +8,7 @@ import type { System } from './systems';
 export interface Figure {
   key: string;
   label: string;
-  unit: 'tasks/s' | 's' | 'ms' | 'MB' | 'B' | 'count' | 'cpu s';
+  unit: 'tasks/s' | 's' | 'ms' | 'MB' | 'B' | 'count' | 'cpu s' | 'cores';
   value: number;
 }
 
@@ -159,7 +159,9 @@ const burst: Scenario = {
       const idleRss = rssBytes(child.pid);
       const memBefore = await redis.usedMemory();
       const dueMs = nextSecond(Date.now() + leadFor(p, n));
+      const cpuBeforeSubmit = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
       const { elapsedMs } = await system.submit(n, (i) => ({ id: String(i), dueMs }), 'bulk');
+      const cpuAfterSubmit = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
       const memAfter = await redis.usedMemory();
       warnIfLate(system, Date.now(), dueMs);
       await sleep(Math.max(0, dueMs - Date.now()));
@@ -211,6 +213,18 @@ const burst: Scenario = {
           label: 'Redis memory per pending task',
           unit: 'B',
           value: (memAfter - memBefore) / n,
+        },
+        {
+          key: 'burst.cpu.submit',
+          label: 'CPU of service/worker while submitting',
+          unit: 'cpu s',
+          value: cpuAfterSubmit[0] - cpuBeforeSubmit[0],
+        },
+        {
+          key: 'burst.cpu.submitRedis',
+          label: 'CPU of redis-server while submitting',
+          unit: 'cpu s',
+          value: cpuAfterSubmit[1] - cpuBeforeSubmit[1],
         },
         {
           key: 'burst.cpu.service',
