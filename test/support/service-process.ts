@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+/** The built service; DELAYTASK_SERVICE_MAIN points at another build (e.g. a mutated copy). */
+const MAIN = process.env.DELAYTASK_SERVICE_MAIN ?? join(__dirname, '..', '..', 'dist', 'main.js');
 const READY = /Ready: subscribed to/;
 
 /**
