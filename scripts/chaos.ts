@@ -1,5 +1,5 @@
 /**
- * Fault injection: `npm run chaos [-- --seconds 60 --instances 3 --rate 170]`.
+ * Fault injection: `npm run chaos [-- --seconds 60 --instances 3 --rate 180]`.
  *
  * Starts a private redis-server (append-only file, fsync always) and several instances of the
  * built service on it, keeps publishing once and periodic ping tasks for `--seconds`, and
@@ -43,7 +43,7 @@ const stamp = (): string => new Date().toISOString().slice(11, 23);
 const say = (text: string): void => console.log(`${stamp()}  ${text}`);
 
 function parseArgs(argv: readonly string[]): Settings {
-  const settings: Settings = { seconds: 60, instances: 3, rate: 170 };
+  const settings: Settings = { seconds: 60, instances: 3, rate: 180 };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '') as keyof Settings;
     const value = Number(argv[i + 1]);
