@@ -8,7 +8,8 @@ import { OutageLog } from '../store/outage-log';
 import { oversizedMessage } from './oversized-message';
 import { TaskMessageDeserializer } from './task-message.deserializer';
 
-const MAX_RETRY_DELAY_MS = 5000;
+// Short: while the subscriber reconnects nobody hears the channel, and pub/sub keeps nothing.
+const MAX_RETRY_DELAY_MS = 1000;
 
 /**
  * Nest's Redis transport, set to our channel: it subscribes to `<prefix><topic>` (whatever pattern
