@@ -138,7 +138,7 @@ export class TaskStore {
   async startRuns(
     leaseMs: number,
     claims: readonly Claim[],
-  ): Promise<{ nowMs: number; started: StartedRun[]; stale: Claim[] }> {
+  ): Promise<{ nowMs: number; started: StartedRun[]; stale: Claim[]; early: Claim[] }> {
     const k = this.keys;
     const reply = asArray(
       'startRuns',
@@ -153,13 +153,15 @@ export class TaskStore {
     this.expectCount('startRuns', (reply.length - 1) / 2, claims.length);
     const started: StartedRun[] = [];
     const stale: Claim[] = [];
+    const early: Claim[] = [];
     claims.forEach((claim, i) => {
       const record = asString('startRuns', reply[1 + 2 * i], 'record');
       const attempt = asInt('startRuns', reply[2 + 2 * i], 'attempt');
-      if (record === '') stale.push(claim);
-      else started.push({ ...claim, record, attempt });
+      if (record !== '') started.push({ ...claim, record, attempt });
+      else if (attempt === -1) early.push(claim);
+      else stale.push(claim);
     });
-    return { nowMs: asInt('startRuns', reply[0], 'nowMs'), started, stale };
+    return { nowMs: asInt('startRuns', reply[0], 'nowMs'), started, stale, early };
   }
 
   /** Extends the leases still held; returns the ids whose lease was lost. */

@@ -102,10 +102,14 @@ export class TaskRunner {
     this.starting = true;
     const batch = this.due.take(BATCH);
     try {
-      const { started, stale } = await this.store.startRuns(this.options.leaseMs, batch);
+      const { nowMs, started, stale, early } = await this.store.startRuns(
+        this.options.leaseMs,
+        batch,
+      );
       if (stale.length > 0) {
         this.logger.debug(`${stale.length} claim(s) were rescheduled or taken over; skipped`);
       }
+      if (early.length > 0) this.retryWhenDue(early, nowMs);
       this.startOutage.succeeded();
       if (this.accepting) this.started.push(...started);
       // Confirmed while shutting down: hand them straight back rather than strand them.
@@ -119,6 +123,18 @@ export class TaskRunner {
       this.starting = false;
     }
     this.pump();
+  }
+
+  /**
+   * Claims that fired before their due time by the Redis clock (this host's clock stepped ahead
+   * since it was last aligned) wait here for their due time; Redis says when it has come.
+   */
+  private retryWhenDue(early: Claim[], redisNowMs: number): void {
+    const waitMs = Math.max(...early.map((claim) => claim.dueMs)) - redisNowMs;
+    this.logger.warn(
+      `${early.length} task(s) fired early by the Redis clock; waiting ${waitMs} ms`,
+    );
+    setTimeout(() => this.enqueue(early), Math.max(1, waitMs));
   }
 
   private launch(run: StartedRun): void {

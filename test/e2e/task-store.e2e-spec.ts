@@ -303,6 +303,28 @@ describe('startRuns', () => {
   });
 });
 
+describe('startRuns by the Redis clock', () => {
+  it('leaves a current claim that is not yet due untouched, and starts it once due', async () => {
+    const now = await store.redisTime();
+    const dueMs = now + 300;
+    const { token } = await acceptOne('1', record('1'), dueMs);
+    const claim = { id: '1', dueMs, token };
+    const leasedBefore = await score(keys.leased, '1');
+
+    const early = await store.startRuns(LEASE, [claim]);
+    expect(early.started).toEqual([]);
+    expect(early.stale).toEqual([]);
+    expect(early.early).toEqual([claim]);
+    expect(await redis.hget(keys.attempts, '1')).toBeNull();
+    expect(await score(keys.leased, '1')).toBe(leasedBefore);
+
+    await sleep(dueMs - (await store.redisTime()) + 5);
+    const due = await store.startRuns(LEASE, [claim]);
+    expect(due.started.map((run) => run.attempt)).toEqual([1]);
+    expect(due.early).toEqual([]);
+  });
+});
+
 describe('renewLeases', () => {
   it('extends leases still held and reports the lost ones', async () => {
     const now = await store.redisTime();
@@ -391,15 +413,6 @@ describe('completeRuns', () => {
     expect(await redis.zcard(keys.leased)).toBe(0);
     expect(await redis.hlen(keys.attempts)).toBe(0);
     expect(await redis.hexists(keys.failures, 'p')).toBe(0);
-  });
-
-  it('schedules the next occurrence after the due one when a run finishes early', async () => {
-    const now = await store.redisTime();
-    const dueMs = now + 5_000; // within the window: claimed and run before its due time
-    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), dueMs);
-
-    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['next']);
-    expect(await score(keys.due, 'p')).toBe(dueMs + MINUTE);
   });
 
   it('keeps the last error of a periodic task and still schedules it', async () => {

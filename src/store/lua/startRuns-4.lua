@@ -1,6 +1,7 @@
 --[[
-  Start the runs of claimed tasks whose fencing token is still current: switch the lease to a
-  running lease from now, count the start and hand back the record.
+  Start the runs of claimed tasks whose fencing token is still current and whose due time has
+  come by the Redis clock: switch the lease to a running lease from now, count the start and hand
+  back the record. A claim not yet due (its instance's clock ran ahead) is left as it is.
 
   Input:
     KEYS[1] tasks     HASH id -> record
@@ -14,6 +15,7 @@
   Output:
     { nowMs, record1, attempt1, record2, attempt2, ... }
     record '' and attempt 0 when the claim is stale (token superseded or lease gone): do not run
+    record '' and attempt -1 when the claim is current but not yet due: try again at its due time
 ]]
 local rcall = redis.call
 local t = rcall('TIME')
@@ -24,8 +26,13 @@ local out = { now }
 for i = 2, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local lease = rcall('HGET', KEYS[3], id)
-  local record = lease and string.match(lease, '^(%d+)|') == token and rcall('HGET', KEYS[1], id)
-  if record then
+  local tok, dueMs
+  if lease then tok, dueMs = string.match(lease, '^(%d+)|(%-?%d+)|') end
+  local record = tok == token and rcall('HGET', KEYS[1], id)
+  if record and tonumber(dueMs) > now then
+    out[#out + 1] = ''
+    out[#out + 1] = -1
+  elseif record then
     rcall('ZADD', KEYS[2], expiry, id)
     out[#out + 1] = record
     out[#out + 1] = rcall('HINCRBY', KEYS[4], id, 1)
