@@ -35,6 +35,15 @@ export class FifoQueue<T> {
     return this.items.slice(this.head) as T[];
   }
 
+  /** Removes every item that matches; returns how many. */
+  remove(matches: (value: T) => boolean): number {
+    const kept = this.values().filter((value) => !matches(value));
+    const removed = this.length - kept.length;
+    this.items = kept;
+    this.head = 0;
+    return removed;
+  }
+
   drain(): T[] {
     return this.take(this.length);
   }

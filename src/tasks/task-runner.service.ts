@@ -9,8 +9,13 @@ import { TaskRegistry } from './task-registry';
 import type { TaskSpec } from './task-spec';
 import type { TaskOf } from './delay-task-handler';
 
-/** Claims handed to Redis per start or completion script call. */
+/** Claims handed to Redis per script call, at most. */
 const BATCH = 1000;
+/**
+ * Confirmed runs kept ready per concurrency slot: enough that slots never wait for a round trip,
+ * few enough that confirmed runs start well within their lease.
+ */
+const CONFIRMED_PER_SLOT = 4;
 const RETRY_DELAY_MS = 200;
 
 interface RunningTask {
@@ -36,12 +41,15 @@ export class TaskRunner {
   private completing: Promise<void> | undefined;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
+  private readonly confirmBatch: number;
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
     @Inject(TASK_STORE) private readonly store: TaskStore,
     private readonly registry: TaskRegistry,
-  ) {}
+  ) {
+    this.confirmBatch = Math.min(BATCH, Math.max(64, options.concurrency * CONFIRMED_PER_SLOT));
+  }
 
   get inFlight(): number {
     return this.running.size;
@@ -53,17 +61,25 @@ export class TaskRunner {
     this.pump();
   }
 
-  /** Extends the leases of everything confirmed or running here; logs what was lost meanwhile. */
+  /**
+   * Extends the leases of everything confirmed or running here. A confirmed run whose lease was
+   * lost meanwhile (taken over after a stall, or rescheduled) is dropped before it starts here.
+   */
   async renewLeases(): Promise<void> {
     const claims = [...[...this.running.values()].map(({ run }) => run), ...this.started.values()];
+    const lost = new Set<string>();
     for (let i = 0; i < claims.length; i += BATCH) {
-      const lost = await this.store.renewLeases(this.options.leaseMs, claims.slice(i, i + BATCH));
-      for (const id of lost) {
-        this.logger.warn(
-          `Lease of task ${id} was lost (taken over or rescheduled); it may run elsewhere`,
-        );
-      }
+      const ids = await this.store.renewLeases(this.options.leaseMs, claims.slice(i, i + BATCH));
+      for (const id of ids) lost.add(id);
     }
+    if (lost.size === 0) return;
+    const dropped = this.started.remove((run) => lost.has(run.id));
+    const running = lost.size - dropped;
+    this.logger.warn(
+      `Lost the lease of ${lost.size} task(s) (taken over or rescheduled): ` +
+        `${dropped} not started here are left to their new owner` +
+        (running > 0 ? `, ${running} still running here may run twice` : ''),
+    );
   }
 
   /** Stops taking work and returns the claims not yet started, so they can be given back at once. */
@@ -93,14 +109,14 @@ export class TaskRunner {
     while (this.running.size < this.options.concurrency && this.started.length > 0) {
       this.launch(this.started.take(1)[0]);
     }
-    if (!this.starting && this.due.length > 0 && this.started.length < BATCH / 2) {
+    if (!this.starting && this.due.length > 0 && this.started.length < this.confirmBatch / 2) {
       void this.confirmNextBatch();
     }
   }
 
   private async confirmNextBatch(): Promise<void> {
     this.starting = true;
-    const batch = this.due.take(BATCH);
+    const batch = this.due.take(this.confirmBatch);
     try {
       const { nowMs, started, stale, early } = await this.store.startRuns(
         this.options.leaseMs,
