@@ -13,9 +13,10 @@ import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
 import { DelayTask } from '../../src/tasks/delay-task.decorator';
 import { DelayTaskHandler, type TaskOf } from '../../src/tasks/delay-task-handler';
 import type { TaskContext } from '../../src/tasks/task-context';
-import { StartRecorder } from './recorder';
+import { answerMemoryRequests, StartRecorder } from './recorder';
 
 const recorder = new StartRecorder();
+answerMemoryRequests();
 const done = Promise.resolve();
 
 @DelayTask('BenchNoop')

@@ -4,9 +4,10 @@
  * Env: BENCH_REDIS_PORT, BENCH_QUEUE.
  */
 import { Worker, type Job } from 'bullmq';
-import { StartRecorder } from './recorder';
+import { answerMemoryRequests, StartRecorder } from './recorder';
 
 const recorder = new StartRecorder();
+answerMemoryRequests();
 
 interface BenchJobData {
   /** Harness index of a once job. */

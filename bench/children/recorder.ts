@@ -44,3 +44,17 @@ export class StartRecorder {
     process.send(batch);
   };
 }
+
+/**
+ * Answers `{ type: 'mem' }` from the harness with this process's `process.memoryUsage()`; with
+ * `gc: true` a full GC runs first when the process was started with --expose-gc (diagnosis: tells
+ * retained objects from garbage V8 has not collected yet).
+ */
+export function answerMemoryRequests(): void {
+  process.on('message', (message: { type?: string; gc?: boolean }) => {
+    if (message.type !== 'mem') return;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (message.gc && gc) gc();
+    process.send?.({ type: 'mem', usage: process.memoryUsage() });
+  });
+}

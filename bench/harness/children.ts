@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import type { StartBatch } from '../children/recorder';
 import { ROOT } from './build';
 
+interface MemoryAnswer {
+  type: 'mem';
+  usage: NodeJS.MemoryUsage;
+}
+
 export const RUNS_DIR = join(ROOT, 'bench', '.runs');
 
 /** Every run recorded by one child process, as its `StartRecorder` streamed them. */
@@ -16,6 +21,7 @@ export class MeasuredChild {
   /** Called after each batch of starts arrives. */
   onStarts: (() => void) | undefined;
   private alive = true;
+  private memoryWaiters: ((usage: NodeJS.MemoryUsage) => void)[] = [];
 
   private constructor(
     readonly name: string,
@@ -31,8 +37,10 @@ export class MeasuredChild {
       }),
     );
     this.ready = new Promise((resolve, reject) => {
-      child.on('message', (message: StartBatch | { type: 'ready' }) => {
+      child.on('message', (message: StartBatch | { type: 'ready' } | MemoryAnswer) => {
         if (message.type === 'ready') resolve();
+        else if (message.type === 'mem')
+          this.memoryWaiters.splice(0).forEach((w) => w(message.usage));
         else this.addStarts(message);
       });
       void this.exited.then((code) =>
@@ -50,7 +58,8 @@ export class MeasuredChild {
     nodeArgs: string[] = [],
   ): MeasuredChild {
     mkdirSync(RUNS_DIR, { recursive: true });
-    const child = spawn(process.execPath, [...nodeArgs, script], {
+    // --expose-gc only makes gc() callable (the harness calls it once, at the very end of a burst).
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, script], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -73,6 +82,14 @@ export class MeasuredChild {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** The child's own `process.memoryUsage()` (heap breakdown; RSS is read from /proc). */
+  memoryUsage(gc = false): Promise<NodeJS.MemoryUsage> {
+    return new Promise((resolve) => {
+      this.memoryWaiters.push(resolve);
+      this.child.send({ type: 'mem', gc });
+    });
   }
 
   kill(): void {

@@ -121,6 +121,19 @@ function latenessFigures(prefix: string, late: number[], withMax = true): Figure
   return figures;
 }
 
+/** V8 heap in use and reserved, for telling retained objects from unreturned heap. */
+function heapFigures(key: string, when: string, usage: NodeJS.MemoryUsage): Figure[] {
+  return [
+    { key: `${key}.used`, label: `heap used, ${when}`, unit: 'MB', value: usage.heapUsed / MB },
+    {
+      key: `${key}.total`,
+      label: `heap reserved, ${when}`,
+      unit: 'MB',
+      value: usage.heapTotal / MB,
+    },
+  ];
+}
+
 function nextSecond(ms: number, step = 1000): number {
   return Math.ceil(ms / step) * step;
 }
@@ -157,12 +170,14 @@ const burst: Scenario = {
     try {
       const tracker = new RunTracker([child]);
       const idleRss = rssBytes(child.pid);
+      const heapIdle = await child.memoryUsage();
       const memBefore = await redis.usedMemory();
       const dueMs = nextSecond(Date.now() + leadFor(p, n));
       const cpuBeforeSubmit = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
       const { elapsedMs } = await system.submit(n, (i) => ({ id: String(i), dueMs }), 'bulk');
       const cpuAfterSubmit = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
       const memAfter = await redis.usedMemory();
+      const heapSubmitted = await child.memoryUsage();
       warnIfLate(system, Date.now(), dueMs);
       await sleep(Math.max(0, dueMs - Date.now()));
       const cpuAtDue = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
@@ -170,10 +185,14 @@ const burst: Scenario = {
       const cpuAtEnd = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
       if (!all)
         console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 120 s`);
+      const heapDrained = await child.memoryUsage();
       const late = lateness(tracker, () => dueMs);
       const lastAfter = max(late);
       await sleep(5000);
       const afterRss = rssBytes(child.pid);
+      const heapAfter = await child.memoryUsage();
+      const heapCollected = await child.memoryUsage(true);
+      const collectedRss = rssBytes(child.pid);
       return [
         {
           key: 'burst.submit',
@@ -207,6 +226,17 @@ const burst: Scenario = {
           label: 'RSS after drain - idle',
           unit: 'MB',
           value: (afterRss - idleRss) / MB,
+        },
+        ...heapFigures('burst.heap.idle', 'idle', heapIdle),
+        ...heapFigures('burst.heap.submitted', 'all submitted', heapSubmitted),
+        ...heapFigures('burst.heap.drained', 'at drain end', heapDrained),
+        ...heapFigures('burst.heap.after', '5 s after drain', heapAfter),
+        ...heapFigures('burst.heap.gc', 'then after a forced full GC', heapCollected),
+        {
+          key: 'burst.rss.gc',
+          label: 'RSS after that forced GC (diagnosis)',
+          unit: 'MB',
+          value: collectedRss / MB,
         },
         {
           key: 'burst.redisPerTask',
