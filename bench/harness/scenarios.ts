@@ -131,6 +131,12 @@ function heapFigures(key: string, when: string, usage: NodeJS.MemoryUsage): Figu
       unit: 'MB',
       value: usage.heapTotal / MB,
     },
+    {
+      key: `${key}.external`,
+      label: `external (Buffers, …), ${when}`,
+      unit: 'MB',
+      value: usage.external / MB,
+    },
   ];
 }
 
