@@ -9,6 +9,15 @@ interface MemoryAnswer {
   usage: NodeJS.MemoryUsage;
 }
 
+/** Every process the harness started and has not seen exit: killed if the harness exits first. */
+export const LIVE_PROCESSES = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of LIVE_PROCESSES) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
 export const RUNS_DIR = join(ROOT, 'bench', '.runs');
 
 /** Every run recorded by one child process, as its `StartRecorder` streamed them. */
@@ -64,6 +73,8 @@ export class MeasuredChild {
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    LIVE_PROCESSES.add(child);
+    child.once('exit', () => LIVE_PROCESSES.delete(child));
     return new MeasuredChild(name, child);
   }
 

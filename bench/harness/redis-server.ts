@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { LIVE_PROCESSES } from './children';
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
@@ -31,6 +32,8 @@ export class BenchRedis {
       ]),
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
+    LIVE_PROCESSES.add(child);
+    child.once('exit', () => LIVE_PROCESSES.delete(child));
     const admin = new Redis({
       port,
       host: '127.0.0.1',
