@@ -6,6 +6,7 @@ import type { Claim, RunOutcome, StartedRun, TaskStore } from '../store/task-sto
 import { TaskTimeoutError } from './errors/task-timeout.error';
 import { FifoQueue } from './fifo-queue';
 import { TaskRegistry } from './task-registry';
+import type { TaskContext } from './task-context';
 import type { TaskSpec } from './task-spec';
 import type { TaskOf } from './delay-task-handler';
 
@@ -15,12 +16,13 @@ const BATCH = 1000;
  * Confirmed runs kept ready per concurrency slot: enough that slots never wait for a round trip,
  * few enough that confirmed runs start well within their lease.
  */
-const CONFIRMED_PER_SLOT = 4;
+const CONFIRMED_PER_SLOT = 20;
 const RETRY_DELAY_MS = 200;
 
 interface RunningTask {
   readonly run: StartedRun;
-  readonly controller: AbortController;
+  /** Aborts the handler's signal and settles the run as failed. */
+  readonly cancel: (reason: Error) => void;
 }
 
 /**
@@ -97,9 +99,7 @@ export class TaskRunner {
         this.logger.warn(
           `${this.running.size} task(s) still running after ${graceMs} ms; aborting`,
         );
-        for (const { controller } of this.running.values()) {
-          controller.abort(new Error('service shutting down'));
-        }
+        for (const { cancel } of this.running.values()) cancel(new Error('service shutting down'));
       }
     }
     await this.flushOutcomes();
@@ -153,66 +153,68 @@ export class TaskRunner {
     setTimeout(() => this.enqueue(early), Math.max(1, waitMs));
   }
 
+  /**
+   * Runs one task. The timeout settles the run itself (the slot is freed even when a handler
+   * ignores its signal); the AbortController is only made when a handler reads `signal` or the
+   * run has to be aborted, since most runs need neither and a burst makes many runs.
+   */
   private launch(run: StartedRun): void {
-    const controller = new AbortController();
-    this.running.set(run.id, { run, controller });
-    let spec: TaskSpec | undefined;
-    let timeoutMs = this.options.defaultTimeoutMs;
-    try {
-      spec = JSON.parse(run.record) as TaskSpec;
-      timeoutMs = spec.timeoutMs ?? timeoutMs;
-    } catch {
-      spec = undefined;
-    }
+    const spec = parseRecord(run.record);
+    const timeoutMs = spec?.timeoutMs ?? this.options.defaultTimeoutMs;
+    let controller: AbortController | undefined;
+    let settled = false;
+    const settle = (outcome: RunOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.running.delete(run.id);
+      this.recordOutcome(outcome);
+      if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+      this.pump();
+    };
+    const fail = (outcome: 'error' | 'timeout', error: unknown): void => {
+      if (settled) return;
+      const message = describe(error);
+      const verb = outcome === 'timeout' ? 'timed out' : 'failed';
+      this.logger.warn(`Task ${run.id} (${spec?.name ?? '?'}) ${verb}: ${message}`);
+      settle({ id: run.id, token: run.token, outcome, error: message });
+    };
+    const cancel = (outcome: 'error' | 'timeout', reason: Error): void => {
+      (controller ??= new AbortController()).abort(reason);
+      fail(outcome, reason);
+    };
     const timer = setTimeout(
-      () => controller.abort(new TaskTimeoutError(run.id, timeoutMs)),
+      () => cancel('timeout', new TaskTimeoutError(run.id, timeoutMs)),
       timeoutMs,
     );
-    void this.execute(run, spec, controller.signal)
-      .then(
-        (): RunOutcome => ({ id: run.id, token: run.token, outcome: 'ok' }),
-        (error: unknown): RunOutcome => {
-          const timedOut = controller.signal.reason instanceof TaskTimeoutError;
-          const message = describe(timedOut ? controller.signal.reason : error);
-          this.logger.warn(
-            `Task ${run.id} (${spec?.name ?? '?'}) ${timedOut ? 'timed out' : 'failed'}: ${message}`,
-          );
-          return {
-            id: run.id,
-            token: run.token,
-            outcome: timedOut ? 'timeout' : 'error',
-            error: message,
-          };
-        },
-      )
-      .then((outcome) => {
-        clearTimeout(timer);
-        this.running.delete(run.id);
-        this.recordOutcome(outcome);
-        if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-        this.pump();
-      });
-  }
-
-  private async execute(
-    run: StartedRun,
-    spec: TaskSpec | undefined,
-    signal: AbortSignal,
-  ): Promise<void> {
-    if (!spec) throw new Error(`stored record of task ${run.id} is not valid JSON`);
-    const handler = this.registry.get(spec.name);
-    if (!handler) throw new Error(`no handler is registered for task name "${spec.name}"`);
-    const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-    });
-    const context = {
-      signal,
+    this.running.set(run.id, { run, cancel: (reason) => cancel('error', reason) });
+    const context: TaskContext = {
+      get signal() {
+        return (controller ??= new AbortController()).signal;
+      },
       scheduledAt: run.dueMs,
       attempt: run.attempt,
       fencingToken: run.token,
       logger: this.logger,
     };
-    await Promise.race([handler.run(spec as TaskOf<Record<string, unknown>>, context), aborted]);
+    let result: Promise<void>;
+    try {
+      result = this.invoke(run, spec, context);
+    } catch (error) {
+      fail('error', error);
+      return;
+    }
+    result.then(
+      () => settle({ id: run.id, token: run.token, outcome: 'ok' }),
+      (error: unknown) => fail('error', error),
+    );
+  }
+
+  private invoke(run: StartedRun, spec: TaskSpec | undefined, context: TaskContext): Promise<void> {
+    if (!spec) throw new Error(`stored record of task ${run.id} is not valid JSON`);
+    const handler = this.registry.get(spec.name);
+    if (!handler) throw new Error(`no handler is registered for task name "${spec.name}"`);
+    return handler.run(spec as TaskOf<Record<string, unknown>>, context);
   }
 
   private recordOutcome(outcome: RunOutcome): void {
@@ -245,6 +247,14 @@ export class TaskRunner {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function parseRecord(record: string): TaskSpec | undefined {
+  try {
+    return JSON.parse(record) as TaskSpec;
+  } catch {
+    return undefined;
+  }
 }
 
 function describe(error: unknown): string {
