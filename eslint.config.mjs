@@ -5,7 +5,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['eslint.config.mjs', 'dist/**', 'coverage/**', '.data/**'] },
+  {
+    ignores: [
+      'eslint.config.mjs',
+      'dist/**',
+      'coverage/**',
+      '.data/**',
+      'bench/.build/**',
+      'bench/.runs/**',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   eslintPluginPrettierRecommended,

@@ -7,6 +7,7 @@
 import { Injectable, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
+import { closeOnSignals } from '../../src/close-on-signals';
 import { delayTaskOptionsFromEnv } from '../../src/config/env.config';
 import { DelayTaskModule } from '../../src/delay-task.module';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
@@ -50,21 +51,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`Ready: subscribed to ${options.prefix}${options.topic}`);
   process.send?.({ type: 'ready' });
 
-  let closing = false;
-  process.on('SIGTERM', () => {
-    if (closing) return;
-    closing = true;
-    app.close().then(
-      () => {
-        recorder.flush();
-        process.exit(0);
-      },
-      (error: Error) => {
-        logger.error(`Shutdown failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  });
+  closeOnSignals(app, logger, () => recorder.flush());
 }
 
 bootstrap().catch((error: Error) => {
