@@ -11,16 +11,21 @@ export class FifoQueue<T> {
     for (const value of values) this.items.push(value);
   }
 
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const value = this.items[this.head];
+    this.items[this.head++] = undefined;
+    this.compact();
+    return value;
+  }
+
   /** Removes and returns up to `count` items from the front. */
   take(count: number): T[] {
     const end = Math.min(this.items.length, this.head + count);
     const taken = this.items.slice(this.head, end) as T[];
     this.items.fill(undefined, this.head, end);
     this.head = end;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    this.compact();
     return taken;
   }
 
@@ -46,5 +51,13 @@ export class FifoQueue<T> {
 
   drain(): T[] {
     return this.take(this.length);
+  }
+
+  /** Drops the consumed front once it is most of the array, so memory follows the length. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
   }
 }

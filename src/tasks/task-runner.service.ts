@@ -17,6 +17,8 @@ const BATCH = 1000;
  * few enough that confirmed runs start well within their lease.
  */
 const CONFIRMED_PER_SLOT = 20;
+/** Two confirmations in flight keep Redis busy while the previous batch's reply is handled. */
+const CONFIRMS_IN_FLIGHT = 2;
 const RETRY_DELAY_MS = 200;
 
 interface RunningTask {
@@ -39,7 +41,7 @@ export class TaskRunner {
   private readonly started = new FifoQueue<StartedRun>();
   private readonly running = new Map<string, RunningTask>();
   private outcomes: RunOutcome[] = [];
-  private starting = false;
+  private confirming = 0;
   private completing: Promise<void> | undefined;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
@@ -106,16 +108,22 @@ export class TaskRunner {
   }
 
   private pump(): void {
-    while (this.running.size < this.options.concurrency && this.started.length > 0) {
-      this.launch(this.started.take(1)[0]);
+    while (this.running.size < this.options.concurrency) {
+      const run = this.started.shift();
+      if (!run) break;
+      this.launch(run);
     }
-    if (!this.starting && this.due.length > 0 && this.started.length < this.confirmBatch / 2) {
+    if (
+      this.confirming < CONFIRMS_IN_FLIGHT &&
+      this.due.length > 0 &&
+      this.started.length < this.confirmBatch / 2
+    ) {
       void this.confirmNextBatch();
     }
   }
 
   private async confirmNextBatch(): Promise<void> {
-    this.starting = true;
+    this.confirming++;
     const batch = this.due.take(this.confirmBatch);
     try {
       const { nowMs, started, stale, early } = await this.store.startRuns(
@@ -136,7 +144,7 @@ export class TaskRunner {
       if (this.accepting) this.due.unshiftAll(batch);
       await delay(RETRY_DELAY_MS);
     } finally {
-      this.starting = false;
+      this.confirming--;
     }
     this.pump();
   }
