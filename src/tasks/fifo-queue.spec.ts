@@ -1,3 +1,4 @@
+import { prng } from '../../test/support/prng';
 import { FifoQueue } from './fifo-queue';
 
 describe('FifoQueue', () => {
@@ -5,11 +6,8 @@ describe('FifoQueue', () => {
     const queue = new FifoQueue<number>();
     const model: number[] = [];
     let next = 0;
-    let seed = 7;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const next01 = prng(7);
+    const random = (n: number): number => Math.floor(next01() * n);
     for (let step = 0; step < 20_000; step++) {
       const action = random(6);
       if (action <= 1) {
