@@ -26,6 +26,8 @@ export class TaskIngestService {
   private readonly logger = new Logger(TaskIngestService.name);
   private readonly outage = new OutageLog(this.logger, 'store accepted tasks in Redis');
   private readonly ids: SnowflakeIdGenerator;
+  /** Made once: only `nowMs` changes from one message to the next (a burst is many messages). */
+  private readonly parseOptions: ParseOptions;
   private pending: AcceptItem[] = [];
   private flushing: Promise<void> | undefined;
 
@@ -37,19 +39,20 @@ export class TaskIngestService {
     private readonly driver: WheelDriver,
   ) {
     this.ids = new SnowflakeIdGenerator(clock);
+    this.parseOptions = {
+      nowMs: 0,
+      generateId: () => this.ids.next(),
+      isKnownTask: (name) => this.registry.has(name),
+      maxPastMs: options.maxPastMs,
+      maxFutureMs: options.maxFutureMs,
+      minIntervalMs: options.minIntervalMs,
+      maxTimeoutMs: options.maxTimeoutMs,
+    };
   }
 
   submit(message: IncomingTaskMessage): void {
-    const parseOptions: ParseOptions = {
-      nowMs: this.clock.now(),
-      generateId: () => this.ids.next(),
-      isKnownTask: (name) => this.registry.has(name),
-      maxPastMs: this.options.maxPastMs,
-      maxFutureMs: this.options.maxFutureMs,
-      minIntervalMs: this.options.minIntervalMs,
-      maxTimeoutMs: this.options.maxTimeoutMs,
-    };
-    const result = parseTask(message.body, parseOptions);
+    this.parseOptions.nowMs = this.clock.now();
+    const result = parseTask(message.body, this.parseOptions);
     if (!result.ok) {
       void this.reject(message, result.reason, result.id);
       return;
@@ -60,11 +63,6 @@ export class TaskIngestService {
       dueMs: result.dueMs,
     });
     this.flushing ??= this.flushSoon();
-  }
-
-  /** Resolves once everything submitted so far is in Redis. */
-  async settled(): Promise<void> {
-    while (this.flushing) await this.flushing;
   }
 
   private async flushSoon(): Promise<void> {

@@ -17,35 +17,45 @@ const PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class LeaseSweeper {
   private readonly logger = new Logger(LeaseSweeper.name);
-  private readonly jobs = new Map<string, () => Promise<unknown>>([
-    ['delaytask:renew-leases', () => this.runner.renewLeases()],
-    ['delaytask:reclaim-expired', () => this.reclaimExpired()],
-    ['delaytask:prune-completed', () => this.pruneCompleted()],
-  ]);
+  private readonly jobs: readonly { name: string; everyMs: number; run: () => Promise<unknown> }[];
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
     @Inject(TASK_STORE) private readonly store: TaskStore,
     private readonly runner: TaskRunner,
     private readonly schedulerRegistry: SchedulerRegistry,
-  ) {}
+  ) {
+    const { leaseMs } = options;
+    this.jobs = [
+      {
+        name: 'delaytask:renew-leases',
+        everyMs: Math.floor(leaseMs / 3),
+        run: () => this.runner.renewLeases(),
+      },
+      {
+        name: 'delaytask:reclaim-expired',
+        everyMs: Math.min(1000, Math.floor(leaseMs / 5)),
+        run: () => this.reclaimExpired(),
+      },
+      {
+        name: 'delaytask:prune-completed',
+        everyMs: PRUNE_INTERVAL_MS,
+        run: () => this.pruneCompleted(),
+      },
+    ];
+  }
 
   start(): void {
-    const periods: Record<string, number> = {
-      'delaytask:renew-leases': Math.floor(this.options.leaseMs / 3),
-      'delaytask:reclaim-expired': Math.min(1000, Math.floor(this.options.leaseMs / 5)),
-      'delaytask:prune-completed': PRUNE_INTERVAL_MS,
-    };
-    for (const [name, job] of this.jobs) {
+    for (const { name, everyMs, run } of this.jobs) {
       const timer = setInterval(() => {
-        job().catch((error: Error) => this.logger.debug(`${name} failed: ${error.message}`));
-      }, periods[name]);
+        run().catch((error: Error) => this.logger.debug(`${name} failed: ${error.message}`));
+      }, everyMs);
       this.schedulerRegistry.addInterval(name, timer);
     }
   }
 
   stop(): void {
-    for (const name of this.jobs.keys()) {
+    for (const { name } of this.jobs) {
       if (this.schedulerRegistry.doesExist('interval', name)) {
         this.schedulerRegistry.deleteInterval(name);
       }
