@@ -23,9 +23,4 @@ export class ServerClock implements Clock {
     if (this.offsets.length > SAMPLES_KEPT) this.offsets.shift();
     this.offsetMs = Math.max(...this.offsets);
   }
-
-  /** The local clock, for timers: setTimeout counts local milliseconds. */
-  localNow(): number {
-    return this.local.now();
-  }
 }

@@ -30,10 +30,6 @@ export class WheelDriver {
     private readonly runner: TaskRunner,
   ) {}
 
-  get size(): number {
-    return this.held.size;
-  }
-
   /** False once stopping: new claims would only have to be given back. */
   get isHolding(): boolean {
     return !this.stopped;

@@ -45,8 +45,4 @@ export class TaskRegistry implements OnModuleInit {
   get(name: string): DelayTaskHandler | undefined {
     return this.handlers.get(name);
   }
-
-  names(): string[] {
-    return [...this.handlers.keys()];
-  }
 }

@@ -55,10 +55,6 @@ export class TaskRunner {
     this.confirmBatch = Math.min(BATCH, Math.max(64, options.concurrency * CONFIRMED_PER_SLOT));
   }
 
-  get inFlight(): number {
-    return this.running.size;
-  }
-
   enqueue(claims: readonly Claim[]): void {
     if (!this.accepting) return;
     this.due.push(...claims);
