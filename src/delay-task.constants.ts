@@ -13,6 +13,7 @@ export const TASK_MESSAGE_PATTERN = 'delaytask:task-message';
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 const DAY = 24 * HOUR;
+const MIB = 1024 * 1024;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -29,8 +30,16 @@ export function defaultOptions(): DelayTaskOptions {
     refillIntervalMs: 200,
     leaseMs: 5 * SECOND,
     completedRetentionMs: DAY,
-    maxMessageBytes: 1024 * 1024,
+    completedMax: 1_000_000,
+    replayWindowMs: 60 * SECOND,
+    failedRetentionMs: 7 * DAY,
+    failedMax: 100_000,
+    failedMaxBytes: 256 * MIB,
+    maxStalls: 1,
+    maxMessageBytes: MIB,
     deadLetterMax: 10_000,
+    deadLetterMaxBytes: 64 * MIB,
+    ingestBufferBytes: 64 * MIB,
     maxPastMs: HOUR,
     maxFutureMs: 10 * 365 * DAY,
     minIntervalMs: 50,

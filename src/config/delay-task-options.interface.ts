@@ -21,10 +21,35 @@ export interface DelayTaskOptions {
   leaseMs: number;
   /** How long completed IDs are remembered so that a resubmission does not run again. */
   completedRetentionMs: number;
+  /** At most this many completed IDs are remembered (the oldest are forgotten first). */
+  completedMax: number;
+  /**
+   * A message whose content an ID held within this window and then left (it was replaced by
+   * newer content) is a stale replay and is ignored, not applied again.
+   */
+  replayWindowMs: number;
+  /** Failed once tasks are kept (for inspection and requeue) this long at most. */
+  failedRetentionMs: number;
+  /** At most this many failed tasks are kept (the oldest are forgotten first). */
+  failedMax: number;
+  /** Failed tasks kept take at most this many bytes of records (the oldest are forgotten first). */
+  failedMaxBytes: number;
+  /**
+   * How often an occurrence may lose its run (its instance died, stalled past its lease, or gave
+   * it up) and still be started again; one more and it is recorded as failed instead.
+   */
+  maxStalls: number;
   /** Messages larger than this are dead-lettered unparsed. */
   maxMessageBytes: number;
   /** The dead-letter list keeps at most this many entries. */
   deadLetterMax: number;
+  /** The dead-letter list keeps at most this many bytes (the oldest entries go first). */
+  deadLetterMaxBytes: number;
+  /**
+   * Accepted messages waiting to be written to Redis take at most this many bytes of memory; past
+   * it ingest stops reading the channel until Redis takes them.
+   */
+  ingestBufferBytes: number;
   /** A once task whose `ToRunAt` is older than this is rejected; younger ones run at once. */
   maxPastMs: number;
   /** Times further ahead than this are rejected as absurd. */
@@ -40,4 +65,6 @@ export interface DelayTaskOptions {
   clockSkewMs: number;
   /** Identifies this instance in leases; defaults to host:pid:random. */
   instanceId: string;
+  /** PEM file of the certificate authority that signs the Redis server's certificate (`rediss://`). */
+  redisCaFile?: string;
 }

@@ -24,6 +24,22 @@ const INTEGER_SETTINGS: readonly IntegerSetting[] = [
     min: 0,
     max: 365 * 86_400_000,
   },
+  { variable: 'DELAYTASK_COMPLETED_MAX', option: 'completedMax', min: 1, max: 1_000_000_000 },
+  { variable: 'DELAYTASK_REPLAY_WINDOW_MS', option: 'replayWindowMs', min: 0, max: 86_400_000 },
+  {
+    variable: 'DELAYTASK_FAILED_RETENTION_MS',
+    option: 'failedRetentionMs',
+    min: 1000,
+    max: 365 * 86_400_000,
+  },
+  { variable: 'DELAYTASK_FAILED_MAX', option: 'failedMax', min: 1, max: 100_000_000 },
+  {
+    variable: 'DELAYTASK_FAILED_MAX_BYTES',
+    option: 'failedMaxBytes',
+    min: 1024 * 1024,
+    max: 1024 ** 4,
+  },
+  { variable: 'DELAYTASK_MAX_STALLS', option: 'maxStalls', min: 0, max: 100 },
   {
     variable: 'DELAYTASK_MAX_MESSAGE_BYTES',
     option: 'maxMessageBytes',
@@ -31,6 +47,18 @@ const INTEGER_SETTINGS: readonly IntegerSetting[] = [
     max: 64 * 1024 * 1024,
   },
   { variable: 'DELAYTASK_DEAD_LETTER_MAX', option: 'deadLetterMax', min: 1, max: 10_000_000 },
+  {
+    variable: 'DELAYTASK_DEAD_LETTER_MAX_BYTES',
+    option: 'deadLetterMaxBytes',
+    min: 64 * 1024,
+    max: 1024 ** 4,
+  },
+  {
+    variable: 'DELAYTASK_INGEST_BUFFER_BYTES',
+    option: 'ingestBufferBytes',
+    min: 1024 * 1024,
+    max: 16 * 1024 ** 3,
+  },
   { variable: 'DELAYTASK_MAX_PAST_MS', option: 'maxPastMs', min: 0, max: 365 * 86_400_000 },
   { variable: 'DELAYTASK_SHUTDOWN_GRACE_MS', option: 'shutdownGraceMs', min: 0, max: 3_600_000 },
 ];
