@@ -113,7 +113,11 @@ export class TaskIngestService {
       message: cut(text, STORED_MESSAGE_CHARS),
     };
     try {
-      await this.store.deadLetter(JSON.stringify(entry), this.options.deadLetterMax);
+      await this.store.keepDeadLetter(
+        JSON.stringify(entry),
+        this.options.deadLetterMax,
+        this.options.deadLetterMaxBytes,
+      );
     } catch (error) {
       this.logger.error(
         `Could not keep the rejected message in the dead-letter list: ${(error as Error).message}`,

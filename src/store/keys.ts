@@ -25,8 +25,10 @@ export class TaskKeys {
   readonly failed: string;
   /** HASH id -> last failure JSON. */
   readonly failures: string;
-  /** LIST of dead-letter entries (JSON), bounded. */
+  /** LIST of dead-letter entries (JSON), newest first, bounded by count and bytes. */
   readonly dead: string;
+  /** STRING total bytes of the entries in `dead`. */
+  readonly deadBytes: string;
 
   constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
     if (prefix === '' || /[{}]/.test(prefix)) {
@@ -44,5 +46,6 @@ export class TaskKeys {
     this.failed = `${p}failed`;
     this.failures = `${p}failures`;
     this.dead = `${p}dead`;
+    this.deadBytes = `${p}deadBytes`;
   }
 }

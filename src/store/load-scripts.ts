@@ -13,6 +13,7 @@ export const STORE_SCRIPTS = [
   'reclaimExpired',
   'releaseClaims',
   'pruneCompleted',
+  'keepDeadLetter',
 ] as const;
 
 export type StoreScript = (typeof STORE_SCRIPTS)[number];

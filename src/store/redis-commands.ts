@@ -26,5 +26,7 @@ declare module 'ioredis' {
     releaseClaims(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
     /** pruneCompleted-2.lua → number pruned */
     pruneCompleted(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
+    /** keepDeadLetter-2.lua → number of older entries dropped */
+    keepDeadLetter(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
   }
 }

@@ -241,15 +241,17 @@ export class TaskStore {
     return asInt('pruneCompleted', reply, 'count');
   }
 
-  /** Appends a dead-letter entry and trims the list to the newest `maxLength` entries. */
-  async deadLetter(entryJson: string, maxLength: number): Promise<void> {
-    const key = this.keys.dead;
-    const results = await this.redis
-      .multi()
-      .lpush(key, entryJson)
-      .ltrim(key, 0, positive('maxLength', maxLength) - 1)
-      .exec();
-    execResults('deadLetter', results);
+  /**
+   * Keeps a dead-letter entry, newest first; the oldest entries go while the list holds more than
+   * `maxCount` entries or `maxBytes` bytes. Returns how many were dropped.
+   */
+  async keepDeadLetter(entryJson: string, maxCount: number, maxBytes: number): Promise<number> {
+    const k = this.keys;
+    const reply = await this.redis.keepDeadLetter(
+      ...[k.dead, k.deadBytes],
+      ...[entryJson, positive('maxCount', maxCount), positive('maxBytes', maxBytes)],
+    );
+    return asInt('keepDeadLetter', reply, 'count');
   }
 
   /** Sizes of the main sets, read in one pipeline. */

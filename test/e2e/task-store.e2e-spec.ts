@@ -566,10 +566,23 @@ describe('fencing tokens', () => {
   });
 });
 
-describe('deadLetter and counts', () => {
-  it('keeps the newest entries up to maxLength', async () => {
-    for (let i = 1; i <= 5; i++) await store.deadLetter(JSON.stringify({ n: i }), 3);
+describe('keepDeadLetter and counts', () => {
+  it('keeps the newest entries up to maxCount', async () => {
+    for (let i = 1; i <= 5; i++) await store.keepDeadLetter(JSON.stringify({ n: i }), 3, 1024);
     expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['{"n":5}', '{"n":4}', '{"n":3}']);
+    expect(await redis.get(keys.deadBytes)).toBe('21');
+  });
+
+  it('keeps the newest entries up to maxBytes, but always the newest one', async () => {
+    const entry = (n: number): string => JSON.stringify({ n, pad: 'x'.repeat(90) });
+    const dropped: number[] = [];
+    for (let i = 1; i <= 5; i++) dropped.push(await store.keepDeadLetter(entry(i), 100, 250));
+    expect(await redis.lrange(keys.dead, 0, -1)).toEqual([entry(5), entry(4)]);
+    expect(Number(await redis.get(keys.deadBytes))).toBe(2 * entry(1).length);
+    expect(dropped).toEqual([0, 0, 1, 1, 1]);
+
+    expect(await store.keepDeadLetter('y'.repeat(1000), 100, 250)).toBe(2);
+    expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['y'.repeat(1000)]);
   });
 
   it('counts every set in one call', async () => {
@@ -580,7 +593,7 @@ describe('deadLetter and counts', () => {
     await store.completeRuns([{ ...failed, outcome: 'error', error: 'x' }]);
     const done = await startNow('done', record('done'));
     await store.completeRuns([{ ...done, outcome: 'ok' }]);
-    await store.deadLetter('{}', 10);
+    await store.keepDeadLetter('{}', 10, 1024);
 
     expect(await store.counts()).toEqual({
       tasks: 3,
@@ -601,7 +614,7 @@ describe('prefix isolation', () => {
     const claim = await startNow('1', record('1'));
     await store.completeRuns([{ ...claim, outcome: 'ok' }]);
     await acceptOne('2', record('2'), now + MINUTE);
-    await store.deadLetter('{}', 5);
+    await store.keepDeadLetter('{}', 5, 1024);
 
     const { results } = await other.acceptTasks(OWNER, WINDOW, LEASE, [
       { id: '1', record: record('1'), dueMs: now },
