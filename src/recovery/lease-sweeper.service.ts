@@ -11,8 +11,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 
 /**
  * Housekeeping every instance does, safely at the same time as the others (each step is one
- * idempotent script): renew our own leases, return lapsed ones of dead instances, forget old
- * completed IDs.
+ * idempotent script): renew our own leases, return lapsed ones of dead instances, keep what
+ * finished tasks leave behind within its bounds.
  */
 @Injectable()
 export class LeaseSweeper {
@@ -38,9 +38,9 @@ export class LeaseSweeper {
         run: () => this.reclaimExpired(),
       },
       {
-        name: 'delaytask:prune-completed',
+        name: 'delaytask:prune-finished',
         everyMs: PRUNE_INTERVAL_MS,
-        run: () => this.pruneCompleted(),
+        run: () => this.pruneFinished(),
       },
     ];
   }
@@ -75,10 +75,7 @@ export class LeaseSweeper {
     return total;
   }
 
-  private async pruneCompleted(): Promise<void> {
-    while (
-      (await this.store.pruneCompleted(this.options.completedRetentionMs, PRUNE_LIMIT)) ===
-      PRUNE_LIMIT
-    );
+  private async pruneFinished(): Promise<void> {
+    while ((await this.store.pruneFinished(PRUNE_LIMIT)) >= PRUNE_LIMIT);
   }
 }

@@ -28,7 +28,11 @@ export class WheelDriver {
   constructor(
     @Inject(SERVER_CLOCK) private readonly clock: ServerClock,
     private readonly runner: TaskRunner,
-  ) {}
+  ) {
+    // A periodic task's next occurrence, claimed as its run completed: held like any other claim,
+    // so that a short interval keeps its grid without waiting for the window refill.
+    runner.onNextOccurrences((claims) => this.hold(claims));
+  }
 
   /** False once stopping: new claims would only have to be given back. */
   get isHolding(): boolean {

@@ -7,24 +7,30 @@ export const DEFAULT_KEY_PREFIX = 'remote-task0:';
 export class TaskKeys {
   /** HASH id -> record (JSON of TaskSpec, doubling as the content fingerprint). */
   readonly tasks: string;
+  /** HASH id -> `intervalMs|endTimeMs` of periodic tasks: the scripts never decode a record. */
+  readonly period: string;
   /** ZSET id -> due time ms (pending, not claimed). */
   readonly due: string;
   /** ZSET id -> lease expiry ms (claimed by some instance: in its wheel or running). */
   readonly leased: string;
-  /** HASH id -> `token|dueMs|owner`. */
+  /** HASH id -> `token|dueMs|owner`, with `|run` appended once the run has started. */
   readonly lease: string;
   /** STRING counter; INCR gives each claim a fencing token. */
   readonly fence: string;
   /** HASH id -> number of starts of the current occurrence. */
   readonly attempts: string;
-  /** HASH id -> sha1hex(record) of completed tasks. */
-  readonly done: string;
-  /** ZSET id -> completion ms. */
-  readonly doneAt: string;
-  /** ZSET id -> failure ms (once tasks whose handler threw or timed out). */
+  /** HASH id -> `token|leaseExpiryMs` of a started run whose task took new content meanwhile. */
+  readonly superseded: string;
+  /** ZSET 12-byte digest of (id, record) -> completion ms: submissions that ran. */
+  readonly completed: string;
+  /** ZSET 12-byte digest of (id, record) -> ms it was replaced: to recognise stale replays. */
+  readonly replaced: string;
+  /** ZSET id -> failure ms (once tasks whose handler threw or timed out; the record stays). */
   readonly failed: string;
   /** HASH id -> last failure JSON. */
   readonly failures: string;
+  /** STRING bytes of the records and failures of the tasks in `failed`. */
+  readonly failedBytes: string;
   /** LIST of dead-letter entries (JSON), newest first, bounded by count and bytes. */
   readonly dead: string;
   /** STRING total bytes of the entries in `dead`. */
@@ -36,15 +42,18 @@ export class TaskKeys {
     }
     const p = `{${prefix}}`;
     this.tasks = `${p}tasks`;
+    this.period = `${p}period`;
     this.due = `${p}due`;
     this.leased = `${p}leased`;
     this.lease = `${p}lease`;
     this.fence = `${p}fence`;
     this.attempts = `${p}attempts`;
-    this.done = `${p}done`;
-    this.doneAt = `${p}doneAt`;
+    this.superseded = `${p}superseded`;
+    this.completed = `${p}completed`;
+    this.replaced = `${p}replaced`;
     this.failed = `${p}failed`;
     this.failures = `${p}failures`;
+    this.failedBytes = `${p}failedBytes`;
     this.dead = `${p}dead`;
     this.deadBytes = `${p}deadBytes`;
   }

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { ScriptLoadError } from './errors';
+import { codesInclude } from './script-codes';
 
-/** Every script the task store calls; each lives in `lua/<name>-<numberOfKeys>.lua`. */
+/** Every script the store calls; each lives in `lua/<name>-<numberOfKeys>.lua`. */
 export const STORE_SCRIPTS = [
   'acceptTasks',
   'claimDue',
@@ -12,7 +13,7 @@ export const STORE_SCRIPTS = [
   'completeRuns',
   'reclaimExpired',
   'releaseClaims',
-  'pruneCompleted',
+  'pruneFinished',
   'keepDeadLetter',
 ] as const;
 
@@ -22,28 +23,38 @@ export type StoreScript = (typeof STORE_SCRIPTS)[number];
 export const SCRIPTS_FOLDER = join(__dirname, 'lua');
 
 const FILE_NAME = /^([A-Za-z]+)-(\d+)\.lua$/;
+const INCLUDE = /^-- @include (\w+)$/gm;
+
+/**
+ * A script's text with each `-- @include name` line replaced by `includes/<name>.lua` (pieces
+ * several scripts share: the clock, the lease format, how a claim is made), and `codes` by the
+ * status codes of `script-codes.ts`.
+ */
+export function expandIncludes(lua: string, folder: string = SCRIPTS_FOLDER): string {
+  return lua.replace(INCLUDE, (_line, name: string) =>
+    name === 'codes'
+      ? codesInclude()
+      : readFileSync(join(folder, 'includes', `${name}.lua`), 'utf8'),
+  );
+}
 
 /**
  * Defines every `<name>-<numberOfKeys>.lua` in `folder` as a custom command on `redis`
  * (ioredis then sends EVALSHA and falls back to EVAL on NOSCRIPT by itself).
  */
 export function loadScripts(redis: Redis | Cluster, folder: string = SCRIPTS_FOLDER): void {
-  let files: string[];
+  const found = new Set<string>();
   try {
-    files = readdirSync(folder);
+    for (const file of readdirSync(folder)) {
+      const match = FILE_NAME.exec(file);
+      if (!match) continue;
+      const [, name, keys] = match;
+      const lua = expandIncludes(readFileSync(join(folder, file), 'utf8'), folder);
+      redis.defineCommand(name, { numberOfKeys: Number(keys), lua });
+      found.add(name);
+    }
   } catch (error) {
     throw new ScriptLoadError(folder, STORE_SCRIPTS, error);
-  }
-  const found = new Set<string>();
-  for (const file of files) {
-    const match = FILE_NAME.exec(file);
-    if (!match) continue;
-    const [, name, keys] = match;
-    redis.defineCommand(name, {
-      numberOfKeys: Number(keys),
-      lua: readFileSync(join(folder, file), 'utf8'),
-    });
-    found.add(name);
   }
   const missing = STORE_SCRIPTS.filter((name) => !found.has(name));
   if (missing.length > 0) throw new ScriptLoadError(folder, missing);

@@ -3,30 +3,34 @@
  * `lua/`). Arguments are the script's KEYS then ARGV; replies are checked by TaskStore, so they
  * are typed `unknown` here.
  */
-import type { Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
 
 /** One KEYS or ARGV element. */
 export type ScriptArg = string | number;
 
+type ScriptCommand<Context extends ClientContext> = (
+  ...keysAndArgs: ScriptArg[]
+) => Result<unknown, Context>;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** acceptTasks-10.lua → [nowMs, (code, token)*] */
-    acceptTasks(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
+    /** acceptTasks-13.lua → [nowMs, (code, token)*] */
+    acceptTasks: ScriptCommand<Context>;
     /** claimDue-4.lua → [nowMs, (id, dueMs, token)*] */
-    claimDue(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
-    /** startRuns-4.lua → [nowMs, (record | '', attempt)*] */
-    startRuns(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
-    /** renewLeases-2.lua → lost ids */
-    renewLeases(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
-    /** completeRuns-9.lua → [nowMs, code*] */
-    completeRuns(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
+    claimDue: ScriptCommand<Context>;
+    /** startRuns-12.lua → [nowMs, (code, record, attempt, atMs)*] */
+    startRuns: ScriptCommand<Context>;
+    /** renewLeases-4.lua → [(lost id, token, reason)*] */
+    renewLeases: ScriptCommand<Context>;
+    /** completeRuns-12.lua → [nowMs, (code, token, nextMs)*] */
+    completeRuns: ScriptCommand<Context>;
     /** reclaimExpired-4.lua → number reclaimed */
-    reclaimExpired(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
+    reclaimExpired: ScriptCommand<Context>;
     /** releaseClaims-3.lua → number released */
-    releaseClaims(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
-    /** pruneCompleted-2.lua → number pruned */
-    pruneCompleted(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
+    releaseClaims: ScriptCommand<Context>;
+    /** pruneFinished-7.lua → number pruned */
+    pruneFinished: ScriptCommand<Context>;
     /** keepDeadLetter-2.lua → number of older entries dropped */
-    keepDeadLetter(...keysAndArgs: ScriptArg[]): Result<unknown, Context>;
+    keepDeadLetter: ScriptCommand<Context>;
   }
 }

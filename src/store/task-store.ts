@@ -3,14 +3,25 @@ import { StoreArgumentError, UnexpectedReplyError } from './errors';
 import type { TaskKeys } from './keys';
 import type { ScriptArg } from './redis-commands';
 import { asArray, asInt, asString } from './reply';
+import {
+  codeName,
+  type AcceptStatus,
+  type CodeGroup,
+  type CodeOf,
+  type CompleteCode,
+  type LostReason,
+} from './script-codes';
 
 export interface AcceptItem {
   id: string;
   /** `JSON.stringify` of the TaskSpec; equal strings mean the same submission. */
   record: string;
   dueMs: number;
+  /** Set for periodic tasks: the scripts read the grid from here, never from the record. */
+  intervalMs?: number;
+  endTimeMs?: number;
 }
-export type AcceptStatus = 'duplicate' | 'stored' | 'rescheduled' | 'completed';
+export type { AcceptStatus, CompleteCode, LostReason } from './script-codes';
 export interface AcceptResult {
   status: AcceptStatus;
   /** Fencing token, set when the task was claimed at once for the accepting owner. */
@@ -20,6 +31,7 @@ export interface Claim {
   id: string;
   /** Scheduled time of the claimed occurrence. */
   dueMs: number;
+  /** Fencing token of the claim: unique per claim across all tasks, so it names a run. */
   token: number;
 }
 export interface StartedRun extends Claim {
@@ -28,10 +40,42 @@ export interface StartedRun extends Claim {
   attempt: number;
 }
 export type ClaimRef = Pick<Claim, 'id' | 'token'>;
+/**
+ * How a run ended. `abandoned`: it started but was given up without an outcome (its lease could
+ * not be kept, or the instance is stopping), so the occurrence is to be started again, this start
+ * counted as lost; `unstarted`: confirmed but never started here, so its start is not counted.
+ */
 export type RunOutcome =
-  | { id: string; token: number; outcome: 'ok' }
-  | { id: string; token: number; outcome: 'error' | 'timeout'; error: string; attempt?: number };
-export type CompleteCode = 'done' | 'next' | 'failed' | 'stale';
+  | { id: string; token: number; outcome: 'ok' | 'abandoned' | 'unstarted' }
+  | { id: string; token: number; outcome: 'error' | 'timeout'; error: string; attempt: number };
+export interface StartResult {
+  nowMs: number;
+  started: StartedRun[];
+  /** Token superseded or lease gone: not ours to run. */
+  stale: Claim[];
+  /** Not to start before `atMs` (not due yet by the Redis clock, or an old run may still run). */
+  later: { claim: Claim; atMs: number }[];
+  /** Ended as failed: its runs were lost `lost` times. */
+  stalled: { claim: Claim; lost: number }[];
+}
+export interface CompleteResult {
+  code: CompleteCode;
+  /** The next occurrence of a periodic task, when it was claimed for the completing owner. */
+  next?: Claim;
+}
+export interface LostLease extends ClaimRef {
+  reason: LostReason;
+}
+/** Bounds and policies of what the scripts keep. */
+export interface StoreLimits {
+  completedRetentionMs: number;
+  completedMax: number;
+  replayWindowMs: number;
+  failedRetentionMs: number;
+  failedMax: number;
+  failedMaxBytes: number;
+  maxStalls: number;
+}
 export interface StoreCounts {
   tasks: number;
   due: number;
@@ -40,19 +84,6 @@ export interface StoreCounts {
   done: number;
   dead: number;
 }
-
-const ACCEPT_STATUS: Record<number, AcceptStatus> = {
-  0: 'duplicate',
-  1: 'stored',
-  2: 'rescheduled',
-  3: 'completed',
-};
-const COMPLETE_CODE: Record<number, CompleteCode> = {
-  [-1]: 'stale',
-  1: 'done',
-  2: 'next',
-  3: 'failed',
-};
 
 /**
  * Task state in Redis. Each method runs one atomic Lua script (see `lua/`) or one pipeline;
@@ -63,6 +94,7 @@ export class TaskStore {
   constructor(
     private readonly redis: Redis,
     readonly keys: TaskKeys,
+    private readonly limits: StoreLimits,
   ) {}
 
   /**
@@ -76,28 +108,36 @@ export class TaskStore {
     items: readonly AcceptItem[],
   ): Promise<{ nowMs: number; results: AcceptResult[] }> {
     const k = this.keys;
-    const window = windowMs === null ? '' : ms('windowMs', windowMs);
-    const args: ScriptArg[] = [owner, window, positive('leaseMs', leaseMs)];
-    for (const item of items) args.push(item.id, item.record, ms('dueMs', item.dueMs));
+    const { completedRetentionMs, replayWindowMs } = this.limits;
+    const args: ScriptArg[] = [
+      owner,
+      optionalMs('windowMs', windowMs),
+      positive('leaseMs', leaseMs),
+    ];
+    args.push(
+      ms('completedRetentionMs', completedRetentionMs),
+      ms('replayWindowMs', replayWindowMs),
+    );
+    for (const item of items) {
+      args.push(item.id, item.record, ms('dueMs', item.dueMs), period(item));
+    }
     const reply = asArray(
       'acceptTasks',
       await this.redis.acceptTasks(
-        ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts],
-        ...[k.done, k.doneAt, k.failed, k.failures],
+        ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
+        ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.superseded],
         ...args,
       ),
       1,
       2,
     );
+    this.expectCount('acceptTasks', (reply.length - 1) / 2, items.length);
     const results: AcceptResult[] = [];
     for (let i = 1; i < reply.length; i += 2) {
-      const code = asInt('acceptTasks', reply[i], 'status code');
-      const status = ACCEPT_STATUS[code];
-      if (!status) throw new UnexpectedReplyError('acceptTasks', 'unknown status code', code);
+      const status = code('acceptTasks', 'accept', reply[i]);
       const token = asInt('acceptTasks', reply[i + 1], 'token');
       results.push(token > 0 ? { status, token } : { status });
     }
-    this.expectCount('acceptTasks', results.length, items.length);
     return { nowMs: asInt('acceptTasks', reply[0], 'nowMs'), results };
   }
 
@@ -134,82 +174,126 @@ export class TaskStore {
     return { nowMs: asInt('claimDue', reply[0], 'nowMs'), claims };
   }
 
-  /** Starts the runs whose claims are still current; the others come back as stale. */
-  async startRuns(
-    leaseMs: number,
-    claims: readonly Claim[],
-  ): Promise<{ nowMs: number; started: StartedRun[]; stale: Claim[]; early: Claim[] }> {
+  /**
+   * Starts the runs whose claims are still current and due by the Redis clock; the others come
+   * back as stale, to retry later, or ended because their runs were lost too often.
+   */
+  async startRuns(leaseMs: number, claims: readonly Claim[]): Promise<StartResult> {
     const k = this.keys;
     const reply = asArray(
       'startRuns',
       await this.redis.startRuns(
-        ...[k.tasks, k.leased, k.lease, k.attempts],
+        ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
+        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded],
         positive('leaseMs', leaseMs),
+        ms('maxStalls', this.limits.maxStalls),
         ...pairs(claims),
       ),
       1,
-      2,
+      4,
     );
-    this.expectCount('startRuns', (reply.length - 1) / 2, claims.length);
-    const started: StartedRun[] = [];
-    const stale: Claim[] = [];
-    const early: Claim[] = [];
+    this.expectCount('startRuns', (reply.length - 1) / 4, claims.length);
+    const result: StartResult = {
+      nowMs: asInt('startRuns', reply[0], 'nowMs'),
+      started: [],
+      stale: [],
+      later: [],
+      stalled: [],
+    };
     claims.forEach((claim, i) => {
-      const record = asString('startRuns', reply[1 + 2 * i], 'record');
-      const attempt = asInt('startRuns', reply[2 + 2 * i], 'attempt');
-      if (record !== '') started.push({ ...claim, record, attempt });
-      else if (attempt === -1) early.push(claim);
-      else stale.push(claim);
+      const at = 1 + 4 * i;
+      const attempt = asInt('startRuns', reply[at + 2], 'attempt');
+      switch (code('startRuns', 'start', reply[at])) {
+        case 'started':
+          result.started.push({
+            ...claim,
+            record: asString('startRuns', reply[at + 1], 'record'),
+            attempt,
+          });
+          break;
+        case 'stale':
+          result.stale.push(claim);
+          break;
+        case 'notDue':
+        case 'superseded':
+          result.later.push({ claim, atMs: asInt('startRuns', reply[at + 3], 'atMs') });
+          break;
+        case 'stalled':
+          result.stalled.push({ claim, lost: attempt });
+          break;
+      }
     });
-    return { nowMs: asInt('startRuns', reply[0], 'nowMs'), started, stale, early };
+    return result;
   }
 
-  /** Extends the leases still held; returns the ids whose lease was lost. */
-  async renewLeases(leaseMs: number, claims: readonly ClaimRef[]): Promise<string[]> {
+  /** Extends the leases still held; returns the lost ones, each with the reason. */
+  async renewLeases(leaseMs: number, claims: readonly ClaimRef[]): Promise<LostLease[]> {
     if (claims.length === 0) return [];
     const k = this.keys;
     const reply = asArray(
       'renewLeases',
       await this.redis.renewLeases(
-        k.leased,
-        k.lease,
+        ...[k.leased, k.lease, k.tasks, k.superseded],
         positive('leaseMs', leaseMs),
         ...pairs(claims),
       ),
       0,
-      1,
+      3,
     );
-    return reply.map((id) => asString('renewLeases', id, 'lost id'));
+    const lost: LostLease[] = [];
+    for (let i = 0; i < reply.length; i += 3) {
+      lost.push({
+        id: asString('renewLeases', reply[i], 'lost id'),
+        token: asInt('renewLeases', reply[i + 1], 'token'),
+        reason: code('renewLeases', 'lost', reply[i + 2]),
+      });
+    }
+    return lost;
   }
 
-  /** Records finished runs: `done`, `next` (periodic rescheduled), `failed` or `stale`. */
-  async completeRuns(outcomes: readonly RunOutcome[]): Promise<CompleteCode[]> {
+  /**
+   * Records finished runs. The next occurrence of a periodic task is claimed for `owner` when it
+   * falls within `windowMs` (null: claim none), so that short intervals need no window refill.
+   */
+  async completeRuns(
+    owner: string,
+    windowMs: number | null,
+    leaseMs: number,
+    outcomes: readonly RunOutcome[],
+  ): Promise<CompleteResult[]> {
     if (outcomes.length === 0) return [];
     const k = this.keys;
-    const args: ScriptArg[] = [];
+    const args: ScriptArg[] = [
+      owner,
+      optionalMs('windowMs', windowMs),
+      positive('leaseMs', leaseMs),
+    ];
     const at = Date.now();
     for (const o of outcomes) {
       const failure =
-        o.outcome === 'ok'
-          ? ''
-          : JSON.stringify({ outcome: o.outcome, error: o.error, at, attempt: o.attempt });
+        o.outcome === 'error' || o.outcome === 'timeout'
+          ? JSON.stringify({ outcome: o.outcome, error: o.error, at, attempt: o.attempt })
+          : '';
       args.push(o.id, token(o.token), o.outcome, failure);
     }
     const reply = asArray(
       'completeRuns',
       await this.redis.completeRuns(
-        ...[k.tasks, k.due, k.leased, k.lease, k.attempts],
-        ...[k.done, k.doneAt, k.failed, k.failures],
+        ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
+        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded],
         ...args,
       ),
       1,
-      1,
+      3,
     );
-    this.expectCount('completeRuns', reply.length - 1, outcomes.length);
-    return reply.slice(1).map((value) => {
-      const code = COMPLETE_CODE[asInt('completeRuns', value, 'code')];
-      if (!code) throw new UnexpectedReplyError('completeRuns', 'unknown code', value);
-      return code;
+    this.expectCount('completeRuns', (reply.length - 1) / 3, outcomes.length);
+    return outcomes.map(({ id }, i) => {
+      const status = code('completeRuns', 'complete', reply[1 + 3 * i]);
+      const nextToken = asInt('completeRuns', reply[2 + 3 * i], 'token');
+      const nextMs = asInt('completeRuns', reply[3 + 3 * i], 'nextMs');
+      return nextToken > 0
+        ? { code: status, next: { id, dueMs: nextMs, token: nextToken } }
+        : { code: status };
     });
   }
 
@@ -231,14 +315,24 @@ export class TaskStore {
     return asInt('releaseClaims', reply, 'count');
   }
 
-  /** Forgets up to `limit` completions older than `retentionMs`; returns how many. */
-  async pruneCompleted(retentionMs: number, limit: number): Promise<number> {
+  /**
+   * Trims what finished tasks leave behind to its bounds (completed and replaced submissions,
+   * failed tasks), oldest first, up to `limit` entries of each; returns how many went.
+   */
+  async pruneFinished(limit: number): Promise<number> {
     const k = this.keys;
-    const reply = await this.redis.pruneCompleted(
-      ...[k.doneAt, k.done],
-      ...[ms('retentionMs', retentionMs), positive('limit', limit)],
+    const l = this.limits;
+    const reply = await this.redis.pruneFinished(
+      ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.tasks, k.period],
+      ms('completedRetentionMs', l.completedRetentionMs),
+      positive('completedMax', l.completedMax),
+      ms('replayWindowMs', l.replayWindowMs),
+      ms('failedRetentionMs', l.failedRetentionMs),
+      positive('failedMax', l.failedMax),
+      positive('failedMaxBytes', l.failedMaxBytes),
+      positive('limit', limit),
     );
-    return asInt('pruneCompleted', reply, 'count');
+    return asInt('pruneFinished', reply, 'count');
   }
 
   /**
@@ -263,7 +357,7 @@ export class TaskStore {
       .zcard(k.due)
       .zcard(k.leased)
       .zcard(k.failed)
-      .hlen(k.done)
+      .zcard(k.completed)
       .llen(k.dead)
       .exec();
     const [tasks, due, leased, failed, done, dead] = execResults('counts', results).map((n) =>
@@ -304,6 +398,23 @@ function positive(name: string, value: number): number {
     throw new StoreArgumentError(name, value, 'a whole number >= 1');
   }
   return value;
+}
+
+function optionalMs(name: string, value: number | null): number | '' {
+  return value === null ? '' : ms(name, value);
+}
+
+function period(item: AcceptItem): string {
+  if (item.intervalMs === undefined) return '';
+  const end = item.endTimeMs === undefined ? '' : ms('endTimeMs', item.endTimeMs);
+  return `${positive('intervalMs', item.intervalMs)}|${end}`;
+}
+
+/** The name of a status code in a script's reply; an unknown code is an unexpected reply. */
+function code<G extends CodeGroup>(command: string, group: G, value: unknown): CodeOf<G> {
+  const name = codeName(group, asInt(command, value, 'status code'));
+  if (name === undefined) throw new UnexpectedReplyError(command, 'unknown status code', value);
+  return name;
 }
 
 function token(value: number): number {

@@ -1,14 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import { printable } from '../logging/printable';
 import { OutageLog } from '../store/outage-log';
-import type { Claim, RunOutcome, StartedRun, TaskStore } from '../store/task-store';
-import { TaskTimeoutError } from './errors/task-timeout.error';
+import type { Claim, LostLease, RunOutcome, StartedRun, TaskStore } from '../store/task-store';
+import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
+import { OutcomeWriter } from './outcome-writer';
+import { decodeRecord } from './task-record';
+import { Run } from './run';
 import { TaskRegistry } from './task-registry';
-import type { TaskContext } from './task-context';
-import type { TaskSpec } from './task-spec';
-import type { TaskOf } from './delay-task-handler';
 
 /** Claims handed to Redis per script call, at most. */
 const BATCH = 1000;
@@ -21,38 +22,71 @@ const CONFIRMED_PER_SLOT = 20;
 const CONFIRMS_IN_FLIGHT = 2;
 const RETRY_DELAY_MS = 200;
 
-interface RunningTask {
-  readonly run: StartedRun;
-  /** Aborts the handler's signal and settles the run as failed. */
-  readonly cancel: (reason: Error) => void;
+/** The parts of the store a runner uses (an in-memory fake stands in for it in unit specs). */
+export type RunStore = Pick<TaskStore, 'startRuns' | 'renewLeases' | 'completeRuns'>;
+
+/** A run confirmed by Redis, waiting for a free slot. */
+interface ConfirmedRun {
+  readonly started: StartedRun;
+  leaseUntil: number;
 }
+
+const ABORT_KIND: Readonly<Record<LostLease['reason'], AbortKind>> = {
+  takenOver: 'taken-over',
+  rescheduled: 'rescheduled',
+  removed: 'removed',
+};
 
 /**
  * Runs due tasks with bounded concurrency. Due claims are confirmed with Redis in batches
- * (`startRuns`: still ours, not rescheduled), run with an abort signal that fires at the timeout,
- * and their outcomes are written back in batches (`completeRuns`): no Redis round trip per task.
+ * (`startRuns`: still ours, due by the Redis clock), run with an abort signal, and their outcomes
+ * are written back in batches. A run is named by its fencing token, so two runs of one task (a
+ * reschedule, a takeover) never stand for each other.
+ *
+ * It keeps the leases of what it holds: renewed every third of a lease; a run whose lease is lost
+ * (reclaimed, rescheduled, removed) or could not be renewed in time (Redis unreachable, the event
+ * loop stalled) has its signal aborted and is given up before another instance can take it over.
  */
 @Injectable()
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
   private readonly startOutage = new OutageLog(this.logger, 'confirm due tasks with Redis');
-  private readonly completeOutage = new OutageLog(this.logger, 'record task outcomes in Redis');
+  private readonly renewOutage = new OutageLog(this.logger, 'renew the leases of running tasks');
   private readonly due = new FifoQueue<Claim>();
-  private readonly started = new FifoQueue<StartedRun>();
-  private readonly running = new Map<string, RunningTask>();
-  private outcomes: RunOutcome[] = [];
+  private readonly confirmed = new FifoQueue<ConfirmedRun>();
+  private readonly running = new Map<number, Run>();
+  private readonly waiting = new Map<NodeJS.Timeout, Claim[]>();
+  private readonly outcomes: OutcomeWriter;
+  private readonly nextListeners: ((claims: Claim[]) => void)[] = [];
+  private readonly handlerLoggers = new Map<string, Logger>();
+  private readonly confirmBatch: number;
+  /** Stop a run this long before its lease may lapse: time for the handler to see its signal. */
+  private readonly leaseMarginMs: number;
+  private watchdog: NodeJS.Timeout | undefined;
   private confirming = 0;
-  private completing: Promise<void> | undefined;
+  private renewing = false;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
-  private readonly confirmBatch: number;
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
-    @Inject(TASK_STORE) private readonly store: TaskStore,
+    @Inject(TASK_STORE) private readonly store: RunStore,
     private readonly registry: TaskRegistry,
   ) {
     this.confirmBatch = Math.min(BATCH, Math.max(64, options.concurrency * CONFIRMED_PER_SLOT));
+    this.leaseMarginMs = Math.min(1000, Math.floor(options.leaseMs / 5));
+    this.outcomes = new OutcomeWriter(
+      this.logger,
+      options.windowMs,
+      (windowMs, outcomes) =>
+        this.store.completeRuns(options.instanceId, windowMs, options.leaseMs, outcomes),
+      (claims) => this.nextListeners.forEach((listener) => listener(claims)),
+    );
+  }
+
+  /** Next occurrences of periodic tasks, claimed for this instance as their runs completed. */
+  onNextOccurrences(listener: (claims: Claim[]) => void): void {
+    this.nextListeners.push(listener);
   }
 
   enqueue(claims: readonly Claim[]): void {
@@ -62,30 +96,40 @@ export class TaskRunner {
   }
 
   /**
-   * Extends the leases of everything confirmed or running here. A confirmed run whose lease was
-   * lost meanwhile (taken over after a stall, or rescheduled) is dropped before it starts here.
+   * Extends the leases of everything confirmed or running here; a run whose lease was lost is
+   * aborted with the reason, a confirmed one not yet started is dropped.
    */
   async renewLeases(): Promise<void> {
-    const claims = [...[...this.running.values()].map(({ run }) => run), ...this.started.values()];
-    const lost = new Set<string>();
-    for (let i = 0; i < claims.length; i += BATCH) {
-      const ids = await this.store.renewLeases(this.options.leaseMs, claims.slice(i, i + BATCH));
-      for (const id of ids) lost.add(id);
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      const held = [...this.running.values()].map((run) => run.started);
+      held.push(...this.confirmed.values().map(({ started }) => started));
+      for (let i = 0; i < held.length; i += BATCH) {
+        const batch = held.slice(i, i + BATCH);
+        const sentAt = performance.now();
+        const lost = await this.store.renewLeases(this.options.leaseMs, batch);
+        this.renewOutage.succeeded();
+        this.renewed(batch, lost, sentAt + this.options.leaseMs - this.leaseMarginMs);
+      }
+    } catch (error) {
+      this.renewOutage.failed(error);
+    } finally {
+      this.renewing = false;
     }
-    if (lost.size === 0) return;
-    const dropped = this.started.remove((run) => lost.has(run.id));
-    const running = lost.size - dropped;
-    this.logger.warn(
-      `Lost the lease of ${lost.size} task(s) (taken over or rescheduled): ` +
-        `${dropped} not started here are left to their new owner` +
-        (running > 0 ? `, ${running} still running here may run twice` : ''),
-    );
   }
 
   /** Stops taking work and returns the claims not yet started, so they can be given back at once. */
   stopAccepting(): Claim[] {
     this.accepting = false;
-    return [...this.due.drain(), ...this.started.drain()];
+    this.outcomes.stop();
+    const waiting = [...this.waiting.entries()].flatMap(([timer, claims]) => {
+      clearTimeout(timer);
+      return claims;
+    });
+    this.waiting.clear();
+    for (const { started } of this.confirmed.drain()) this.giveBack(started);
+    return [...this.due.drain(), ...waiting];
   }
 
   /** Waits up to `graceMs` for running handlers, aborts the rest, and flushes every outcome. */
@@ -95,24 +139,79 @@ export class TaskRunner {
       const grace = new Promise<boolean>((resolve) => setTimeout(resolve, graceMs, false).unref());
       if (!(await Promise.race([idle, grace]))) {
         this.logger.warn(
-          `${this.running.size} task(s) still running after ${graceMs} ms; aborting`,
+          `${this.running.size} task(s) still running after ${graceMs} ms; aborting them ` +
+            '(another instance will run them again)',
         );
-        for (const { cancel } of this.running.values()) cancel(new Error('service shutting down'));
+        this.abortAll('shutdown');
       }
     }
-    await this.flushOutcomes();
+    this.stopWatchdog();
+    await this.outcomes.flush();
+  }
+
+  private renewed(batch: readonly StartedRun[], lost: readonly LostLease[], leaseUntil: number) {
+    const lostReason = new Map(lost.map((lease) => [lease.token, lease.reason]));
+    for (const started of batch) {
+      const reason = lostReason.get(started.token);
+      const run = this.running.get(started.token);
+      if (reason !== undefined) {
+        run?.abort(new TaskAbortedError(started.id, ABORT_KIND[reason]));
+      } else if (run) {
+        run.leaseUntil = Math.max(run.leaseUntil, leaseUntil);
+      }
+    }
+    const dropped = this.confirmed.remove(({ started }) => lostReason.has(started.token));
+    for (const entry of this.confirmed.values()) {
+      if (!lostReason.has(entry.started.token)) {
+        entry.leaseUntil = Math.max(entry.leaseUntil, leaseUntil);
+      }
+    }
+    if (lost.length > 0) {
+      this.logger.warn(
+        `Lost the lease of ${lost.length} task(s) (taken over, rescheduled or removed): ` +
+          `${lost.length - dropped} running here aborted, ${dropped} not started here dropped`,
+      );
+    }
+  }
+
+  /** Aborts runs, and gives up confirmed ones, whose lease may lapse before it can be renewed. */
+  private checkLeases = (): void => {
+    const now = performance.now();
+    for (const run of this.running.values()) {
+      if (run.leaseUntil <= now) {
+        run.abort(new TaskAbortedError(run.started.id, 'lease-expired'));
+      }
+    }
+    const expired = this.confirmed.values().filter(({ leaseUntil }) => leaseUntil <= now);
+    if (expired.length === 0) return;
+    this.confirmed.remove(({ leaseUntil }) => leaseUntil <= now);
+    for (const { started } of expired) this.giveBack(started);
+    this.logger.warn(
+      `Gave up ${expired.length} confirmed task(s) whose lease could not be renewed in time`,
+    );
+  };
+
+  /** A confirmed run that never started here goes back to due, its start uncounted. */
+  private giveBack(started: StartedRun): void {
+    this.outcomes.write({ id: started.id, token: started.token, outcome: 'unstarted' });
+  }
+
+  private abortAll(kind: AbortKind): void {
+    for (const run of [...this.running.values()]) {
+      run.abort(new TaskAbortedError(run.started.id, kind));
+    }
   }
 
   private pump(): void {
     while (this.running.size < this.options.concurrency) {
-      const run = this.started.shift();
-      if (!run) break;
-      this.launch(run);
+      const next = this.confirmed.shift();
+      if (!next) break;
+      this.launch(next);
     }
     if (
       this.confirming < CONFIRMS_IN_FLIGHT &&
       this.due.length > 0 &&
-      this.started.length < this.confirmBatch / 2
+      this.confirmed.length < this.confirmBatch / 2
     ) {
       void this.confirmNextBatch();
     }
@@ -121,24 +220,33 @@ export class TaskRunner {
   private async confirmNextBatch(): Promise<void> {
     this.confirming++;
     const batch = this.due.take(this.confirmBatch);
+    const sentAt = performance.now();
     try {
-      const { nowMs, started, stale, early } = await this.store.startRuns(
-        this.options.leaseMs,
-        batch,
-      );
-      if (stale.length > 0) {
-        this.logger.debug(`${stale.length} claim(s) were rescheduled or taken over; skipped`);
-      }
-      if (early.length > 0) this.retryWhenDue(early, nowMs);
+      const result = await this.store.startRuns(this.options.leaseMs, batch);
       this.startOutage.succeeded();
-      if (this.accepting) this.started.push(...started);
-      // Confirmed while shutting down: hand them straight back rather than strand them.
-      else await this.store.releaseClaims(started);
+      if (result.stale.length > 0) {
+        this.logger.debug(
+          `${result.stale.length} claim(s) were rescheduled or taken over; skipped`,
+        );
+      }
+      for (const { claim, lost } of result.stalled) {
+        this.logger.error(
+          `Task ${printable(claim.id)} was not started again: its runs were lost ${lost} time(s) ` +
+            '(instances died, stalled past the lease or gave it up); recorded as failed',
+        );
+      }
+      this.retryLater(result.later, result.nowMs);
+      const leaseUntil = sentAt + this.options.leaseMs - this.leaseMarginMs;
+      for (const started of result.started) {
+        if (this.accepting) this.confirmed.push({ started, leaseUntil });
+        // Confirmed while shutting down: given straight back rather than stranded.
+        else this.giveBack(started);
+      }
     } catch (error) {
       this.startOutage.failed(error);
       // Once stopping, unconfirmed claims are left to lapse: no retry loop during shutdown.
       if (this.accepting) this.due.unshiftAll(batch);
-      await delay(RETRY_DELAY_MS);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     } finally {
       this.confirming--;
     }
@@ -146,121 +254,81 @@ export class TaskRunner {
   }
 
   /**
-   * Claims that fired before their due time by the Redis clock (this host's clock stepped ahead
-   * since it was last aligned) wait here for their due time; Redis says when it has come.
+   * Claims Redis would not start yet wait here until it will: not due by the Redis clock (this
+   * host's clock stepped ahead since it was last aligned), or a run of the task's old content may
+   * still be running (it was rescheduled while running).
    */
-  private retryWhenDue(early: Claim[], redisNowMs: number): void {
-    const waitMs = Math.max(...early.map((claim) => claim.dueMs)) - redisNowMs;
-    this.logger.warn(
-      `${early.length} task(s) fired early by the Redis clock; waiting ${waitMs} ms`,
-    );
-    setTimeout(() => this.enqueue(early), Math.max(1, waitMs));
+  private retryLater(later: readonly { claim: Claim; atMs: number }[], redisNowMs: number): void {
+    const byTime = new Map<number, Claim[]>();
+    for (const { claim, atMs } of later) {
+      const claims = byTime.get(atMs) ?? [];
+      claims.push(claim);
+      byTime.set(atMs, claims);
+    }
+    for (const [atMs, claims] of byTime) {
+      const timer = setTimeout(
+        () => {
+          this.waiting.delete(timer);
+          this.enqueue(claims);
+        },
+        Math.max(1, atMs - redisNowMs),
+      );
+      this.waiting.set(timer, claims);
+    }
   }
 
-  /**
-   * Runs one task. The timeout settles the run itself (the slot is freed even when a handler
-   * ignores its signal); the AbortController is only made when a handler reads `signal` or the
-   * run has to be aborted, since most runs need neither and a burst makes many runs.
-   */
-  private launch(run: StartedRun): void {
-    const spec = parseRecord(run.record);
+  private launch({ started, leaseUntil }: ConfirmedRun): void {
+    const spec = decodeRecord(started.record);
+    const run = new Run(started, spec?.name ?? '?', leaseUntil, this.settled);
+    this.running.set(run.token, run);
+    this.startWatchdog();
+    const handler = spec && this.registry.get(spec.name);
     const timeoutMs = spec?.timeoutMs ?? this.options.defaultTimeoutMs;
-    let controller: AbortController | undefined;
-    let settled = false;
-    const settle = (outcome: RunOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      this.running.delete(run.id);
-      this.recordOutcome(outcome);
-      if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-      this.pump();
-    };
-    const fail = (outcome: 'error' | 'timeout', error: unknown): void => {
-      if (settled) return;
-      const message = describe(error);
-      const verb = outcome === 'timeout' ? 'timed out' : 'failed';
-      this.logger.warn(`Task ${run.id} (${spec?.name ?? '?'}) ${verb}: ${message}`);
-      settle({ id: run.id, token: run.token, outcome, error: message });
-    };
-    const cancel = (outcome: 'error' | 'timeout', reason: Error): void => {
-      (controller ??= new AbortController()).abort(reason);
-      fail(outcome, reason);
-    };
-    const timer = setTimeout(
-      () => cancel('timeout', new TaskTimeoutError(run.id, timeoutMs)),
-      timeoutMs,
-    );
-    this.running.set(run.id, { run, cancel: (reason) => cancel('error', reason) });
-    const context: TaskContext = {
-      get signal() {
-        return (controller ??= new AbortController()).signal;
-      },
-      scheduledAt: run.dueMs,
-      attempt: run.attempt,
-      fencingToken: run.token,
-      logger: this.logger,
-    };
-    let result: Promise<void>;
-    try {
-      result = this.invoke(run, spec, context);
-    } catch (error) {
-      fail('error', error);
-      return;
+    run.start(timeoutMs, this.handlerLogger(run.name), (context) => {
+      if (!spec) throw new Error(`the stored record of task ${started.id} is not a valid task`);
+      if (!handler) throw new Error(`no handler is registered for task name "${spec.name}"`);
+      return handler.run(spec, context);
+    });
+  }
+
+  private settled = (run: Run, outcome: RunOutcome, error?: string): void => {
+    this.running.delete(run.token);
+    if (error !== undefined) this.logSettled(run, outcome, error);
+    this.outcomes.write(outcome);
+    if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    this.stopWatchdog();
+    this.pump();
+  };
+
+  /** Each task name logs under its own context, so that a handler's lines say whose they are. */
+  private handlerLogger(name: string): Logger {
+    let logger = this.handlerLoggers.get(name);
+    if (!logger) {
+      logger = new Logger(printable(name, 100));
+      this.handlerLoggers.set(name, logger);
     }
-    result.then(
-      () => settle({ id: run.id, token: run.token, outcome: 'ok' }),
-      (error: unknown) => fail('error', error),
-    );
+    return logger;
   }
 
-  private invoke(run: StartedRun, spec: TaskSpec | undefined, context: TaskContext): Promise<void> {
-    if (!spec) throw new Error(`stored record of task ${run.id} is not valid JSON`);
-    const handler = this.registry.get(spec.name);
-    if (!handler) throw new Error(`no handler is registered for task name "${spec.name}"`);
-    return handler.run(spec as TaskOf<Record<string, unknown>>, context);
+  private logSettled(run: Run, outcome: RunOutcome, error: string): void {
+    const what =
+      `Task ${printable(run.started.id)} (${printable(run.name, 100)}, ` +
+      `attempt ${run.started.attempt})`;
+    if (outcome.outcome === 'abandoned') this.logger.warn(`${what} given up: ${printable(error)}`);
+    else
+      this.logger.warn(
+        `${what} ${outcome.outcome === 'timeout' ? 'timed out' : 'failed'}: ${printable(error)}`,
+      );
   }
 
-  private recordOutcome(outcome: RunOutcome): void {
-    this.outcomes.push(outcome);
-    if (!this.completing) this.completing = this.flushSoon();
+  private startWatchdog(): void {
+    this.watchdog ??= setInterval(this.checkLeases, Math.max(50, this.leaseMarginMs / 2));
+    this.watchdog.unref();
   }
 
-  private async flushSoon(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await this.flushOutcomes();
-    this.completing = undefined;
-    if (this.outcomes.length > 0) this.completing = this.flushSoon();
+  private stopWatchdog(): void {
+    if (this.running.size > 0 || this.confirmed.length > 0) return;
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
-
-  private async flushOutcomes(): Promise<void> {
-    while (this.outcomes.length > 0) {
-      const batch = this.outcomes.splice(0, BATCH);
-      try {
-        await this.store.completeRuns(batch);
-        this.completeOutage.succeeded();
-      } catch (error) {
-        this.completeOutage.failed(error);
-        this.outcomes.unshift(...batch);
-        await delay(RETRY_DELAY_MS);
-        if (!this.accepting && this.outcomes.length > 0) return;
-      }
-    }
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function parseRecord(record: string): TaskSpec | undefined {
-  try {
-    return JSON.parse(record) as TaskSpec;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

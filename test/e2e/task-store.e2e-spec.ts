@@ -8,7 +8,11 @@ import {
   TaskKeys,
   TaskStore,
   UnexpectedReplyError,
+  type AcceptItem,
   type Claim,
+  type ClaimRef,
+  type RunOutcome,
+  type StoreLimits,
 } from '../../src/store';
 import type { TaskSpec } from '../../src/tasks/task-spec';
 import { RedisServerProcess } from '../support/redis-server';
@@ -31,7 +35,19 @@ function record(id: string, fields: SpecFields = {}, name = 'OncePingTask'): str
   return JSON.stringify(spec);
 }
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const LIMITS: StoreLimits = {
+  completedRetentionMs: 86_400_000,
+  completedMax: 1_000_000,
+  replayWindowMs: MINUTE,
+  failedRetentionMs: 7 * 86_400_000,
+  failedMax: 100_000,
+  failedMaxBytes: 256 * 1024 * 1024,
+  maxStalls: 1,
+};
+
+/** The 12-byte digest the scripts remember a submission (id, record) by. */
+const digest = (id: string, rec: string) =>
+  createHash('sha1').update(`${id}\n${rec}`).digest().subarray(0, 12);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: RedisServerProcess;
@@ -52,13 +68,38 @@ afterAll(async () => {
 beforeEach(async () => {
   await redis.flushall();
   keys = new TaskKeys();
-  store = new TaskStore(redis, keys);
+  store = new TaskStore(redis, keys, LIMITS);
 });
+
+type LooseOutcome =
+  | (ClaimRef & { outcome: 'ok' | 'abandoned' | 'unstarted' })
+  | (ClaimRef & { outcome: 'error' | 'timeout'; error: string; attempt?: number });
+
+/** Records outcomes claiming no next occurrence, and answers with the codes only. */
+async function complete(outcomes: LooseOutcome[]) {
+  const full = outcomes.map(
+    (o): RunOutcome =>
+      o.outcome === 'error' || o.outcome === 'timeout'
+        ? { id: o.id, token: o.token, outcome: o.outcome, error: o.error, attempt: o.attempt ?? 1 }
+        : { id: o.id, token: o.token, outcome: o.outcome },
+  );
+  return (await store.completeRuns(OWNER, null, LEASE, full)).map((result) => result.code);
+}
+
+/** Whether a sorted set of submission digests remembers (id, record). */
+const remembers = async (key: string, id: string, rec: string) =>
+  (await redis.zscoreBuffer(key, digest(id, rec))) !== null;
+
+/** The submission ingest would make of a record: periodic fields copied out of it. */
+function item(id: string, rec: string, dueMs: number): AcceptItem {
+  const { intervalMs, endTimeMs } = JSON.parse(rec) as TaskSpec;
+  return { id, record: rec, dueMs, intervalMs, endTimeMs };
+}
 
 /** Accepts one task and returns its claim token (0 when it went to `due`). */
 async function acceptOne(id: string, rec: string, dueMs: number, leaseMs = LEASE) {
   const { nowMs, results } = await store.acceptTasks(OWNER, WINDOW, leaseMs, [
-    { id, record: rec, dueMs },
+    item(id, rec, dueMs),
   ]);
   return { nowMs, status: results[0].status, token: results[0].token ?? 0 };
 }
@@ -142,7 +183,7 @@ describe('acceptTasks', () => {
     const now = await store.redisTime();
     const first = record('1', { timeoutMs: 1_000 });
     const claim = await startNow('1', first, now);
-    await store.completeRuns([{ ...claim, outcome: 'error', error: 'boom' }]);
+    await complete([{ ...claim, outcome: 'error', error: 'boom' }]);
     expect(await redis.zscore(keys.failed, '1')).not.toBeNull();
 
     const second = record('1', { timeoutMs: 2_000 });
@@ -166,7 +207,7 @@ describe('acceptTasks', () => {
   it('reports a completed task resubmitted within retention as completed', async () => {
     const rec = record('1');
     const claim = await startNow('1', rec);
-    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
+    expect(await complete([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
 
     const { status, token } = await acceptOne('1', rec, await store.redisTime());
 
@@ -174,12 +215,12 @@ describe('acceptTasks', () => {
     expect(token).toBe(0);
     expect(await redis.hexists(keys.tasks, '1')).toBe(0);
     expect(await redis.zcard(keys.leased)).toBe(0);
-    expect(await redis.hget(keys.done, '1')).toBe(sha1(rec));
+    expect(await remembers(keys.completed, '1', rec)).toBe(true);
   });
 
   it('accepts a changed record after completion as a new task', async () => {
     const claim = await startNow('1', record('1'));
-    await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+    await complete([{ ...claim, outcome: 'ok' }]);
     const now = await store.redisTime();
     const changed = record('1', { toRunAtMs: now + MINUTE });
 
@@ -187,8 +228,7 @@ describe('acceptTasks', () => {
 
     expect(status).toBe('stored');
     expect(await redis.hget(keys.tasks, '1')).toBe(changed);
-    expect(await redis.hexists(keys.done, '1')).toBe(0);
-    expect(await redis.zscore(keys.doneAt, '1')).toBeNull();
+    expect(await remembers(keys.completed, '1', record('1'))).toBe(true);
   });
 
   it('answers a mixed batch in order', async () => {
@@ -314,14 +354,14 @@ describe('startRuns by the Redis clock', () => {
     const early = await store.startRuns(LEASE, [claim]);
     expect(early.started).toEqual([]);
     expect(early.stale).toEqual([]);
-    expect(early.early).toEqual([claim]);
+    expect(early.later).toEqual([{ claim, atMs: dueMs }]);
     expect(await redis.hget(keys.attempts, '1')).toBeNull();
     expect(await score(keys.leased, '1')).toBe(leasedBefore);
 
     await sleep(dueMs - (await store.redisTime()) + 5);
     const due = await store.startRuns(LEASE, [claim]);
     expect(due.started.map((run) => run.attempt)).toEqual([1]);
-    expect(due.early).toEqual([]);
+    expect(due.later).toEqual([]);
   });
 });
 
@@ -338,7 +378,11 @@ describe('renewLeases', () => {
       { id: 'nope', token: 1 },
     ]);
 
-    expect(lost).toEqual(['1', '2', 'nope']);
+    expect(lost).toEqual([
+      { id: '1', token: token + 1, reason: 'takenOver' },
+      { id: '2', token: 1, reason: 'takenOver' },
+      { id: 'nope', token: 1, reason: 'removed' },
+    ]);
     expect(await score(keys.leased, '1')).toBeGreaterThanOrEqual(now + MINUTE);
     await sleep(300);
     expect(await store.reclaimExpired(100)).toBe(0);
@@ -351,10 +395,9 @@ describe('completeRuns', () => {
     const rec = record('1');
     const claim = await startNow('1', rec);
 
-    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
+    expect(await complete([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
     expect(await redis.hexists(keys.tasks, '1')).toBe(0);
-    expect(await redis.hget(keys.done, '1')).toBe(sha1(rec));
-    expect(await redis.zscore(keys.doneAt, '1')).not.toBeNull();
+    expect(await remembers(keys.completed, '1', rec)).toBe(true);
     expect(await redis.zcard(keys.leased)).toBe(0);
     expect(await redis.hlen(keys.lease)).toBe(0);
     expect(await redis.hlen(keys.attempts)).toBe(0);
@@ -366,7 +409,7 @@ describe('completeRuns', () => {
     const b = await startNow('b', record('b'));
     const before = Date.now();
 
-    const codes = await store.completeRuns([
+    const codes = await complete([
       { ...a, outcome: 'error', error: 'boom', attempt: 1 },
       { ...b, outcome: 'timeout', error: 'timed out after 5000 ms' },
     ]);
@@ -384,13 +427,19 @@ describe('completeRuns', () => {
     });
     expect(await redis.zcard(keys.due)).toBe(0);
     expect(await redis.zcard(keys.leased)).toBe(0);
-    expect(await redis.hexists(keys.done, 'a')).toBe(0);
+    expect(await remembers(keys.completed, 'a', record('a'))).toBe(false);
+    expect(Number(await redis.get(keys.failedBytes))).toBe(
+      record('a').length +
+        record('b').length +
+        ((await redis.hget(keys.failures, 'a')) ?? '').length +
+        ((await redis.hget(keys.failures, 'b')) ?? '').length,
+    );
   });
 
   it('ignores a stale token', async () => {
     const claim = await startNow('1', record('1'));
 
-    const codes = await store.completeRuns([{ ...claim, token: claim.token + 1, outcome: 'ok' }]);
+    const codes = await complete([{ ...claim, token: claim.token + 1, outcome: 'ok' }]);
 
     expect(codes).toEqual(['stale']);
     expect(await redis.hexists(keys.tasks, '1')).toBe(1);
@@ -407,7 +456,7 @@ describe('completeRuns', () => {
       dueMs,
     );
 
-    expect(await store.completeRuns([{ ...claim, outcome: 'ok' }])).toEqual(['next']);
+    expect(await complete([{ ...claim, outcome: 'ok' }])).toEqual(['next']);
     expect(await score(keys.due, 'p')).toBe(dueMs + 4 * MINUTE);
     expect(await redis.hexists(keys.tasks, 'p')).toBe(1);
     expect(await redis.zcard(keys.leased)).toBe(0);
@@ -419,7 +468,7 @@ describe('completeRuns', () => {
     const now = await store.redisTime();
     const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
 
-    const codes = await store.completeRuns([{ ...claim, outcome: 'timeout', error: 'slow' }]);
+    const codes = await complete([{ ...claim, outcome: 'timeout', error: 'slow' }]);
 
     expect(codes).toEqual(['next']);
     expect(await score(keys.due, 'p')).toBe(now + MINUTE);
@@ -438,14 +487,14 @@ describe('completeRuns', () => {
     const b = await startNow('past', past, now);
 
     expect(
-      await store.completeRuns([
+      await complete([
         { ...a, outcome: 'ok' },
         { ...b, outcome: 'ok' },
       ]),
     ).toEqual(['next', 'done']);
     expect(await score(keys.due, 'end')).toBe(now + MINUTE);
     expect(await redis.hexists(keys.tasks, 'past')).toBe(0);
-    expect(await redis.hget(keys.done, 'past')).toBe(sha1(past));
+    expect(await remembers(keys.completed, 'past', past)).toBe(true);
     expect(await redis.zscore(keys.due, 'past')).toBeNull();
   });
 });
@@ -464,7 +513,7 @@ describe('reclaimExpired', () => {
     expect(await score(keys.due, '1')).toBe(dueMs);
     expect(await redis.zcard(keys.leased)).toBe(0);
     expect(await redis.hlen(keys.lease)).toBe(0);
-    expect(await store.completeRuns([{ id: '1', token, outcome: 'ok' }])).toEqual(['stale']);
+    expect(await complete([{ id: '1', token, outcome: 'ok' }])).toEqual(['stale']);
     expect(await store.reclaimExpired(100)).toBe(0);
 
     const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
@@ -483,7 +532,7 @@ describe('reclaimExpired', () => {
     await sleep(500);
     const other = createRedisClient({ host: '127.0.0.1', port: server.port });
     try {
-      const otherStore = new TaskStore(other, keys);
+      const otherStore = new TaskStore(other, keys, LIMITS);
       const counts = await Promise.all([
         store.reclaimExpired(50),
         otherStore.reclaimExpired(50),
@@ -520,29 +569,274 @@ describe('releaseClaims', () => {
   });
 });
 
-describe('pruneCompleted', () => {
+describe('pruneFinished', () => {
+  const withLimits = (limits: Partial<StoreLimits>) =>
+    new TaskStore(redis, keys, { ...LIMITS, ...limits });
+
   it('forgets completions older than the retention so the task can be accepted again', async () => {
     const rec = record('1');
     const claim = await startNow('1', rec);
-    await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+    await complete([{ ...claim, outcome: 'ok' }]);
 
-    expect(await store.pruneCompleted(MINUTE, 100)).toBe(0);
+    expect(await store.pruneFinished(100)).toBe(0);
     await sleep(50);
-    expect(await store.pruneCompleted(10, 100)).toBe(1);
+    expect(await withLimits({ completedRetentionMs: 10 }).pruneFinished(100)).toBe(1);
 
-    expect(await redis.hlen(keys.done)).toBe(0);
-    expect(await redis.zcard(keys.doneAt)).toBe(0);
+    expect(await redis.zcard(keys.completed)).toBe(0);
     expect((await acceptOne('1', rec, await store.redisTime())).status).toBe('stored');
   });
 
-  it('prunes at most limit entries per call', async () => {
-    for (const id of ['a', 'b', 'c']) {
+  it('keeps at most completedMax completions, the newest, and prunes at most limit per call', async () => {
+    for (const id of ['a', 'b', 'c', 'd']) {
       const claim = await startNow(id, record(id));
-      await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+      await complete([{ ...claim, outcome: 'ok' }]);
+      await sleep(2);
     }
+    const capped = withLimits({ completedMax: 1 });
+    expect(await capped.pruneFinished(2)).toBe(2);
+    expect(await capped.pruneFinished(2)).toBe(1);
+    expect(await capped.pruneFinished(2)).toBe(0);
+    expect(await remembers(keys.completed, 'd', record('d'))).toBe(true);
+  });
+
+  it('forgets replaced submissions after the replay window', async () => {
+    const now = await store.redisTime();
+    await acceptOne('1', record('1'), now + MINUTE);
+    await acceptOne('1', record('1', { timeoutMs: 5 }), now + MINUTE);
+    expect(await redis.zcard(keys.replaced)).toBe(1);
+    await sleep(30);
+    expect(await withLimits({ replayWindowMs: 10 }).pruneFinished(100)).toBe(1);
+    expect(await redis.zcard(keys.replaced)).toBe(0);
+  });
+
+  it('drops the oldest failed tasks past their age, count or bytes, with their records', async () => {
+    const fail = async (id: string) => {
+      const claim = await startNow(id, record(id));
+      await complete([{ ...claim, outcome: 'error', error: 'x'.repeat(100) }]);
+      await sleep(2);
+    };
+    for (const id of ['a', 'b', 'c', 'd']) await fail(id);
+    const bytesOfOne = Number(await redis.get(keys.failedBytes)) / 4;
+
+    expect(await withLimits({ failedMax: 3 }).pruneFinished(100)).toBe(1);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['b', 'c', 'd']);
+    expect(await redis.hexists(keys.tasks, 'a')).toBe(0);
+    expect(await redis.hexists(keys.failures, 'a')).toBe(0);
+
+    expect(
+      await withLimits({ failedMaxBytes: Math.floor(2.5 * bytesOfOne) }).pruneFinished(100),
+    ).toBe(1);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['c', 'd']);
+    expect(Number(await redis.get(keys.failedBytes))).toBe(2 * bytesOfOne);
+
     await sleep(20);
-    expect(await store.pruneCompleted(1, 2)).toBe(2);
-    expect(await store.pruneCompleted(1, 2)).toBe(1);
+    expect(await withLimits({ failedRetentionMs: 10 }).pruneFinished(1)).toBe(1);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['d']);
+  });
+});
+
+describe('stale replays (a message heard late by another instance)', () => {
+  it('never brings back content the task left within the replay window', async () => {
+    const now = await store.redisTime();
+    const a = record('1', { toRunAtMs: now + MINUTE });
+    const b = record('1', { toRunAtMs: now + 2 * MINUTE });
+    expect((await acceptOne('1', a, now + MINUTE)).status).toBe('stored');
+    expect((await acceptOne('1', b, now + 2 * MINUTE)).status).toBe('rescheduled');
+
+    expect((await acceptOne('1', a, now + MINUTE)).status).toBe('replayed');
+    expect((await acceptOne('1', b, now + 2 * MINUTE)).status).toBe('duplicate');
+    expect(await redis.hget(keys.tasks, '1')).toBe(b);
+    expect(await score(keys.due, '1')).toBe(now + 2 * MINUTE);
+  });
+
+  it('applies the old content again once the replay window has passed', async () => {
+    const short = new TaskStore(redis, keys, { ...LIMITS, replayWindowMs: 20 });
+    const now = await store.redisTime();
+    const a = record('1', { timeoutMs: 1 });
+    const b = record('1', { timeoutMs: 2 });
+    await short.acceptTasks(OWNER, null, LEASE, [item('1', a, now + MINUTE)]);
+    await short.acceptTasks(OWNER, null, LEASE, [item('1', b, now + MINUTE)]);
+    await sleep(40);
+    const { results } = await short.acceptTasks(OWNER, null, LEASE, [item('1', a, now + MINUTE)]);
+    expect(results[0].status).toBe('rescheduled');
+  });
+
+  it('does not re-apply content that ran, even after the task took other content', async () => {
+    const a = record('1');
+    const claim = await startNow('1', a);
+    await complete([{ ...claim, outcome: 'ok' }]);
+    const now = await store.redisTime();
+    expect((await acceptOne('1', record('1', { timeoutMs: 7 }), now + MINUTE)).status).toBe(
+      'stored',
+    );
+
+    expect((await acceptOne('1', a, now)).status).toBe('completed');
+    expect(await redis.hget(keys.tasks, '1')).toBe(record('1', { timeoutMs: 7 }));
+  });
+});
+
+describe('periodic tasks never depend on decoding the record', () => {
+  it.each([
+    [
+      'a lone surrogate',
+      JSON.stringify({ id: 'p', name: 'P', intervalMs: 1, payload: { x: '\ud800' } }),
+    ],
+    [
+      'nesting deeper than cjson reads',
+      `{"id":"p","payload":${'['.repeat(1500)}${']'.repeat(1500)}}`,
+    ],
+    ['text that is not JSON at all', 'not json'],
+  ])('stays periodic with %s in its record', async (_what, rec) => {
+    const now = await store.redisTime();
+    const { token } = await store
+      .acceptTasks(OWNER, WINDOW, LEASE, [{ id: 'p', record: rec, dueMs: now, intervalMs: MINUTE }])
+      .then(({ results }) => ({ token: results[0].token ?? 0 }));
+    await store.startRuns(LEASE, [{ id: 'p', dueMs: now, token }]);
+
+    expect(await complete([{ id: 'p', token, outcome: 'ok' }])).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+    expect(await redis.hget(keys.tasks, 'p')).toBe(rec);
+  });
+});
+
+describe('next occurrences claimed by the completing instance', () => {
+  it('claims the next occurrence at once when it falls within the window', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: 100 }), now);
+
+    const [result] = await store.completeRuns(OWNER, WINDOW, LEASE, [{ ...claim, outcome: 'ok' }]);
+
+    expect(result.code).toBe('next');
+    expect(result.next).toEqual({ id: 'p', dueMs: now + 100, token: claim.token + 1 });
+    expect(await redis.zscore(keys.due, 'p')).toBeNull();
+    expect(await redis.hget(keys.lease, 'p')).toBe(`${claim.token + 1}|${now + 100}|${OWNER}`);
+  });
+
+  it('leaves it in due when it falls beyond the window', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
+
+    const [result] = await store.completeRuns(OWNER, 1_000, LEASE, [{ ...claim, outcome: 'ok' }]);
+
+    expect(result).toEqual({ code: 'next' });
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+  });
+});
+
+describe('runs given up without an outcome', () => {
+  it('puts an abandoned run back in due, its start counted as lost', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('1', record('1'), now);
+
+    expect(await complete([{ ...claim, outcome: 'abandoned' }])).toEqual(['released']);
+    expect(await score(keys.due, '1')).toBe(now);
+    expect(await redis.hget(keys.attempts, '1')).toBe('1');
+  });
+
+  it('puts an unstarted run back in due, its start not counted', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('1', record('1'), now);
+
+    expect(await complete([{ ...claim, outcome: 'unstarted' }])).toEqual(['released']);
+    expect(await score(keys.due, '1')).toBe(now);
+    expect(await redis.hget(keys.attempts, '1')).toBeNull();
+  });
+});
+
+describe('occurrences whose runs are lost again and again', () => {
+  async function loseRun(id: string): Promise<Claim> {
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const claim = claims.find((c) => c.id === id)!;
+    const { started } = await store.startRuns(LEASE, [claim]);
+    expect(started).toHaveLength(1);
+    await complete([{ ...claim, outcome: 'abandoned' }]);
+    return claim;
+  }
+
+  it('ends a once task as failed after maxStalls + 1 lost runs, without starting it again', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [item('1', record('1'), now)]);
+    await loseRun('1');
+    await loseRun('1');
+
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const result = await store.startRuns(LEASE, claims);
+
+    expect(result.started).toEqual([]);
+    expect(result.stalled).toEqual([{ claim: claims[0], lost: 2 }]);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['1']);
+    expect(JSON.parse((await redis.hget(keys.failures, '1')) ?? '{}')).toMatchObject({
+      outcome: 'stalled',
+      attempt: 2,
+    });
+    expect(await redis.hlen(keys.lease)).toBe(0);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+  });
+
+  it('moves a periodic task to its next occurrence instead', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [
+      item('p', record('p', { intervalMs: MINUTE }), now),
+    ]);
+    await loseRun('p');
+    await loseRun('p');
+
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const result = await store.startRuns(LEASE, claims);
+
+    expect(result.stalled).toHaveLength(1);
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await redis.hget(keys.failures, 'p')).toContain('stalled');
+  });
+});
+
+describe('a task rescheduled while its run is running', () => {
+  it('holds the new content back until the old run has stopped', async () => {
+    const now = await store.redisTime();
+    const old = await startNow('1', record('1'), now);
+    const changed = record('1', { timeoutMs: 9 });
+    const fresh = await acceptOne('1', changed, now);
+    expect(fresh.status).toBe('rescheduled');
+    const oldExpiry = await redis.hget(keys.superseded, '1');
+    expect(oldExpiry).toMatch(new RegExp(`^${old.token}\\|\\d+$`));
+
+    const freshClaim = { id: '1', dueMs: now, token: fresh.token };
+    const held = await store.startRuns(LEASE, [freshClaim]);
+    expect(held.started).toEqual([]);
+    expect(held.later).toEqual([{ claim: freshClaim, atMs: Number(oldExpiry!.split('|')[1]) }]);
+
+    expect(await store.renewLeases(LEASE, [old])).toEqual([
+      { id: '1', token: old.token, reason: 'rescheduled' },
+    ]);
+    expect(await complete([{ ...old, outcome: 'abandoned' }])).toEqual(['stale']);
+    expect(await redis.hexists(keys.superseded, '1')).toBe(0);
+
+    const started = await store.startRuns(LEASE, [freshClaim]);
+    expect(started.started.map((run) => [run.record, run.attempt])).toEqual([[changed, 1]]);
+  });
+
+  it("lets the new content start once the old run's lease has run out", async () => {
+    const now = await store.redisTime();
+    const { token } = await acceptOne('1', record('1'), now, 100);
+    await store.startRuns(100, [{ id: '1', dueMs: now, token }]);
+    const fresh = await acceptOne('1', record('1', { timeoutMs: 9 }), now);
+    await sleep(150);
+
+    const result = await store.startRuns(LEASE, [{ id: '1', dueMs: now, token: fresh.token }]);
+    expect(result.started).toHaveLength(1);
+    expect(await redis.hexists(keys.superseded, '1')).toBe(0);
+  });
+
+  it('forgets the failure of a failed task that takes new content, and its bytes', async () => {
+    const claim = await startNow('1', record('1'));
+    await complete([{ ...claim, outcome: 'error', error: 'boom' }]);
+    expect(Number(await redis.get(keys.failedBytes))).toBeGreaterThan(0);
+
+    await acceptOne('1', record('1', { timeoutMs: 3 }), (await store.redisTime()) + MINUTE);
+
+    expect(Number(await redis.get(keys.failedBytes))).toBe(0);
+    expect(await redis.zcard(keys.failed)).toBe(0);
   });
 });
 
@@ -590,9 +884,9 @@ describe('keepDeadLetter and counts', () => {
     await acceptOne('due', record('due'), now + MINUTE);
     await acceptOne('leased', record('leased'), now);
     const failed = await startNow('failed', record('failed'));
-    await store.completeRuns([{ ...failed, outcome: 'error', error: 'x' }]);
+    await complete([{ ...failed, outcome: 'error', error: 'x' }]);
     const done = await startNow('done', record('done'));
-    await store.completeRuns([{ ...done, outcome: 'ok' }]);
+    await complete([{ ...done, outcome: 'ok' }]);
     await store.keepDeadLetter('{}', 10, 1024);
 
     expect(await store.counts()).toEqual({
@@ -609,10 +903,10 @@ describe('keepDeadLetter and counts', () => {
 
 describe('prefix isolation', () => {
   it('keeps two prefixes on one Redis apart, every key under its own hash tag', async () => {
-    const other = new TaskStore(redis, new TaskKeys('other:'));
+    const other = new TaskStore(redis, new TaskKeys('other:'), LIMITS);
     const now = await store.redisTime();
     const claim = await startNow('1', record('1'));
-    await store.completeRuns([{ ...claim, outcome: 'ok' }]);
+    await complete([{ ...claim, outcome: 'ok' }]);
     await acceptOne('2', record('2'), now + MINUTE);
     await store.keepDeadLetter('{}', 5, 1024);
 
@@ -704,9 +998,9 @@ describe('scripts and replies', () => {
     const client = createRedisClient({ host: '127.0.0.1', port: server.port });
     try {
       client.defineCommand('claimDue', { numberOfKeys: 4, lua: "return {'x', 'y'}" });
-      await expect(new TaskStore(client, keys).claimDue(OWNER, 0, LEASE, 1)).rejects.toThrow(
-        UnexpectedReplyError,
-      );
+      await expect(
+        new TaskStore(client, keys, LIMITS).claimDue(OWNER, 0, LEASE, 1),
+      ).rejects.toThrow(UnexpectedReplyError);
     } finally {
       await client.quit();
     }

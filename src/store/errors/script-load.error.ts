@@ -10,7 +10,7 @@ export class ScriptLoadError extends Error {
     super(
       `Task store scripts missing in ${folder}: ${missing.join(', ')}. ` +
         'Each must be a file named <script>-<numberOfKeys>.lua; for a build, check that ' +
-        'nest-cli.json copies store/lua/*.lua to dist (assets) and rebuild.',
+        'nest-cli.json copies store/lua/**/*.lua to dist (assets) and rebuild.',
       { cause },
     );
   }

@@ -4,7 +4,7 @@
   Input:
     KEYS[1] due     ZSET id -> due ms
     KEYS[2] leased  ZSET id -> lease expiry ms
-    KEYS[3] lease   HASH id -> token|dueMs|owner
+    KEYS[3] lease   HASH id -> token|dueMs|owner[|run]
     KEYS[4] fence   STRING claim counter
 
     ARGV[1] owner     instance that claims
@@ -16,21 +16,21 @@
     { nowMs, id1, dueMs1, token1, id2, dueMs2, token2, ... }
 ]]
 local rcall = redis.call
-local t = rcall('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local K = { due = KEYS[1], leased = KEYS[2], lease = KEYS[3], fence = KEYS[4] }
+-- @include now
+-- @include claim
+
+local now = nowMs()
 local owner, leaseMs = ARGV[1], tonumber(ARGV[3])
 
-local rows = rcall('ZRANGEBYSCORE', KEYS[1], '-inf', now + tonumber(ARGV[2]), 'WITHSCORES',
+local rows = rcall('ZRANGEBYSCORE', K.due, '-inf', now + tonumber(ARGV[2]), 'WITHSCORES',
   'LIMIT', 0, tonumber(ARGV[4]))
 local out = { now }
 for i = 1, #rows, 2 do
-  local id, due = rows[i], tonumber(rows[i + 1])
-  local token = rcall('INCR', KEYS[4])
-  rcall('ZREM', KEYS[1], id)
-  rcall('ZADD', KEYS[2], math.max(due, now) + leaseMs, id)
-  rcall('HSET', KEYS[3], id, token .. '|' .. rows[i + 1] .. '|' .. owner)
+  local id, dueMs = rows[i], rows[i + 1]
+  rcall('ZREM', K.due, id)
   out[#out + 1] = id
-  out[#out + 1] = due
-  out[#out + 1] = token
+  out[#out + 1] = dueMs
+  out[#out + 1] = claim(id, dueMs, owner, leaseMs, now)
 end
 return out

@@ -4,7 +4,7 @@
 
   Input:
     KEYS[1] leased  ZSET id -> lease expiry ms
-    KEYS[2] lease   HASH id -> token|dueMs|owner
+    KEYS[2] lease   HASH id -> token|dueMs|owner[|run]
     KEYS[3] due     ZSET id -> due ms
 
     ARGV[1..] pairs  id, token
@@ -13,17 +13,16 @@
     number of claims released (stale ones are skipped)
 ]]
 local rcall = redis.call
+local K = { leased = KEYS[1], lease = KEYS[2], due = KEYS[3] }
+-- @include lease
 
 local released = 0
 for i = 1, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
-  local lease = rcall('HGET', KEYS[2], id)
-  local tok, dueMs
-  if lease then tok, dueMs = string.match(lease, '^(%d+)|(%-?%d+)|') end
-  if tok == token then
-    rcall('ZADD', KEYS[3], dueMs, id)
-    rcall('ZREM', KEYS[1], id)
-    rcall('HDEL', KEYS[2], id)
+  local lease = readLease(id)
+  if lease and lease.token == token then
+    rcall('ZADD', K.due, lease.dueMs, id)
+    dropLease(id)
     released = released + 1
   end
 end

@@ -1,0 +1,83 @@
+import type { LoggerService } from '@nestjs/common';
+import { OutageLog } from '../store/outage-log';
+import type { Claim, CompleteResult, RunOutcome } from '../store/task-store';
+
+/** Outcomes per script call, at most. */
+const BATCH = 1000;
+const RETRY_DELAY_MS = 200;
+
+/** What the writer needs of the store; `windowMs` null claims no next occurrence. */
+export type CompleteRuns = (
+  windowMs: number | null,
+  outcomes: readonly RunOutcome[],
+) => Promise<CompleteResult[]>;
+
+/**
+ * Writes run outcomes to Redis in batches (one `completeRuns` call per event-loop turn, not one
+ * round trip per run), retrying through outages, and hands on the next occurrences of periodic
+ * tasks that came back claimed for this instance.
+ */
+export class OutcomeWriter {
+  private readonly outage: OutageLog;
+  private outcomes: RunOutcome[] = [];
+  private writing: Promise<void> | undefined;
+  private windowMs: number | null;
+  private stopping = false;
+
+  constructor(
+    logger: LoggerService,
+    windowMs: number,
+    private readonly complete: CompleteRuns,
+    private readonly onNext: (claims: Claim[]) => void,
+  ) {
+    this.outage = new OutageLog(logger, 'record task outcomes in Redis');
+    this.windowMs = windowMs;
+  }
+
+  get pending(): number {
+    return this.outcomes.length;
+  }
+
+  write(outcome: RunOutcome): void {
+    this.outcomes.push(outcome);
+    this.writing ??= this.writeSoon();
+  }
+
+  /**
+   * The instance is stopping: next occurrences go to the due set rather than to it, and a failed
+   * write is no longer retried for ever.
+   */
+  stop(): void {
+    this.windowMs = null;
+    this.stopping = true;
+  }
+
+  /** Writes what is queued (once stopping: one more try). */
+  async flush(): Promise<void> {
+    await this.writing;
+    await this.writeAll();
+  }
+
+  private async writeSoon(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.writeAll();
+    this.writing = undefined;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.outcomes.length > 0) {
+      const batch = this.outcomes.splice(0, BATCH);
+      try {
+        const results = await this.complete(this.windowMs, batch);
+        this.outage.succeeded();
+        const next = results.flatMap((result) => (result.next ? [result.next] : []));
+        if (next.length > 0) this.onNext(next);
+      } catch (error) {
+        this.outage.failed(error);
+        this.outcomes.unshift(...batch);
+        if (this.stopping) return;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { LoggerService } from '@nestjs/common';
+import type { RunOutcome, StartedRun } from '../store/task-store';
+import { TaskAbortedError } from './errors/task-aborted.error';
+import type { TaskContext } from './task-context';
+
+/** How long a handler's error text may be, in the log and in Redis. */
+const MAX_ERROR_CHARS = 2000;
+
+/**
+ * One run of one occurrence, named by its fencing token. It settles exactly once: when the
+ * handler's promise does, or when the run is aborted (timeout, lease lost, shutdown), whichever
+ * comes first, so that a handler that ignores its signal or never settles cannot hold the slot.
+ * The AbortController is made only when a handler reads `signal` or the run is aborted: most runs
+ * need neither, and a burst makes many runs.
+ */
+export class Run {
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private settled = false;
+  /** Local monotonic time (performance.now) until which this instance surely holds the lease. */
+  leaseUntil: number;
+
+  constructor(
+    readonly started: StartedRun,
+    /** The task's name, as far as its record could be read. */
+    readonly name: string,
+    leaseUntil: number,
+    private readonly onSettled: (run: Run, outcome: RunOutcome, error?: string) => void,
+  ) {
+    this.leaseUntil = leaseUntil;
+  }
+
+  get token(): number {
+    return this.started.token;
+  }
+
+  /** Starts the handler; `invoke` may throw, return anything, or never settle. */
+  start(timeoutMs: number, logger: LoggerService, invoke: (context: TaskContext) => unknown): void {
+    this.timer = setTimeout(
+      () => this.abort(new TaskAbortedError(this.started.id, 'timeout', `${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const context = this.context(logger);
+    new Promise((resolve) => resolve(invoke(context))).then(
+      () => this.settle('ok'),
+      (error: unknown) => this.settle('error', describe(error)),
+    );
+  }
+
+  /** Fires the handler's signal with `reason` and settles the run now. */
+  abort(reason: TaskAbortedError): void {
+    if (this.settled) return;
+    (this.controller ??= new AbortController()).abort(reason);
+    if (reason.kind === 'timeout') this.settle('timeout', reason.message);
+    else this.settle('abandoned', reason.message);
+  }
+
+  private context(logger: LoggerService): TaskContext {
+    const run = this;
+    return {
+      get signal() {
+        return (run.controller ??= new AbortController()).signal;
+      },
+      scheduledAt: this.started.dueMs,
+      attempt: this.started.attempt,
+      fencingToken: this.started.token,
+      logger,
+    };
+  }
+
+  private settle(outcome: 'ok' | 'error' | 'timeout' | 'abandoned', error?: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const { id, token, attempt } = this.started;
+    if (outcome === 'error' || outcome === 'timeout') {
+      this.onSettled(this, { id, token, outcome, error: error ?? '', attempt }, error);
+    } else {
+      this.onSettled(this, { id, token, outcome }, error);
+    }
+  }
+}
+
+/** A handler's error as text, whatever was thrown (a getter that throws, a Symbol, a Proxy). */
+export function describe(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    text = 'an error that cannot be turned into text';
+  }
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
+}

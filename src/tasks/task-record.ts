@@ -1,0 +1,27 @@
+import type { TaskSpec } from './task-spec';
+
+/**
+ * The TaskSpec a stored record holds, or undefined when it holds none (a record written by
+ * something else than ingest): checked, not cast, since a handler is about to trust it.
+ */
+export function decodeRecord(record: string): TaskSpec | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(record);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const spec = value as Record<string, unknown>;
+  const optionalNumbers = ['toRunAtMs', 'toRunAfterMs', 'timeoutMs', 'intervalMs', 'endTimeMs'];
+  const valid =
+    typeof spec.id === 'string' &&
+    typeof spec.name === 'string' &&
+    typeof spec.payload === 'object' &&
+    spec.payload !== null &&
+    !Array.isArray(spec.payload) &&
+    optionalNumbers.every(
+      (field) => spec[field] === undefined || Number.isSafeInteger(spec[field]),
+    );
+  return valid ? (spec as unknown as TaskSpec) : undefined;
+}
