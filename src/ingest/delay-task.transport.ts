@@ -4,32 +4,63 @@ import type { Redis } from 'ioredis';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { redisOptionsFromUrl } from '../config/redis-url';
 import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
+import { printable } from '../logging/printable';
 import { OutageLog } from '../store/outage-log';
-import { oversizedMessage } from './oversized-message';
-import { TaskMessageDeserializer } from './task-message.deserializer';
+import {
+  IncomingTaskMessage,
+  TaskMessageDeserializer,
+  readTaskMessage,
+} from './task-message.deserializer';
 
 // Short: while the subscriber reconnects nobody hears the channel, and pub/sub keeps nothing.
 const MAX_RETRY_DELAY_MS = 1000;
 
 /**
  * Nest's Redis transport, set to our channel: it subscribes to `<prefix><topic>` (whatever pattern
- * the handler was declared with), measures each message before parsing it, tells seed JSON from
- * Nest envelopes, resolves `listen` only once subscribed, and reconnects for ever with backoff.
+ * the handler was declared with), reads each message keeping its text as received, resolves
+ * `listen` only once subscribed, and reconnects for ever with backoff. Every loss of the
+ * subscription is logged as an error and counted (`pubsubDisconnects`): what is published while
+ * no instance is subscribed is lost. Ingest may stop it reading the channel for a while
+ * (`pauseReading`) when Redis does not take accepted tasks.
  */
 export class DelayTaskTransport extends ServerRedis {
   private readonly channel: string;
   private readonly maxMessageBytes: number;
   private readonly log = new Logger(DelayTaskTransport.name);
   private readonly outage = new OutageLog(this.log, 'reach Redis for the task channel');
+  private subscribed = false;
+  private readingPaused = false;
+  private disconnects = 0;
 
   constructor(options: DelayTaskOptions) {
     const channel = options.prefix + options.topic;
     super({
       ...redisOptionsFromUrl(options.redisUrl),
+      // We subscribe again ourselves, to log when the channel is heard again.
+      autoResubscribe: false,
       deserializer: new TaskMessageDeserializer(channel),
     });
     this.channel = channel;
     this.maxMessageBytes = options.maxMessageBytes;
+  }
+
+  /** How often the subscriber lost the channel since start; messages published meanwhile were lost. */
+  get pubsubDisconnects(): number {
+    return this.disconnects;
+  }
+
+  /**
+   * Stops reading the task channel: the subscriber's socket is paused, so unread messages pile up
+   * in Redis, which cuts the subscriber off past `client-output-buffer-limit pubsub`.
+   */
+  pauseReading(): void {
+    this.readingPaused = true;
+    this.subscriber()?.stream?.pause();
+  }
+
+  resumeReading(): void {
+    this.readingPaused = false;
+    this.subscriber()?.stream?.resume();
   }
 
   override addHandler(
@@ -52,14 +83,10 @@ export class DelayTaskTransport extends ServerRedis {
     return pattern === this.channel ? pattern : super.getRouteFromPattern(pattern);
   }
 
-  override parseMessage(content: string): ReturnType<ServerRedis['parseMessage']> {
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: most messages skip the exact count.
-    if (content.length * 3 > this.maxMessageBytes) {
-      const bytes = Buffer.byteLength(content);
-      if (bytes > this.maxMessageBytes)
-        return oversizedMessage(bytes, this.maxMessageBytes, content);
-    }
-    return super.parseMessage(content);
+  // Nest's own parseMessage would hand on only JSON.parse's result: the text as received must
+  // reach the dead-letter list and derived task IDs, whatever the message holds.
+  override parseMessage(content: string): IncomingTaskMessage {
+    return readTaskMessage(content, this.maxMessageBytes);
   }
 
   override start(callback: (error?: unknown) => void): void {
@@ -69,6 +96,7 @@ export class DelayTaskTransport extends ServerRedis {
       .then(async () => {
         this.bindEvents(subClient, pubClient);
         await subClient.subscribe(this.channel);
+        this.subscribed = true;
         this.log.log(`Subscribed to ${this.channel}`);
         callback();
       })
@@ -77,8 +105,12 @@ export class DelayTaskTransport extends ServerRedis {
 
   override bindEvents(subClient: Redis, pubClient: Redis): void {
     subClient.on('message', (channel: string, message: string) => {
-      void this.handleMessage(channel, message, pubClient, channel);
+      this.handleMessage(channel, message, pubClient, channel).catch((error: unknown) =>
+        this.log.error(`Could not hand a message to ingest: ${printable(String(error))}`),
+      );
     });
+    subClient.on('close', () => this.lostSubscription());
+    subClient.on('ready', () => this.subscribeAgain(subClient));
   }
 
   // Nest logs every error and every reconnect attempt; during an outage that is a line per retry.
@@ -95,5 +127,34 @@ export class DelayTaskTransport extends ServerRedis {
   override createRetryStrategy(times: number): number | undefined {
     if (this.isManuallyClosed) return undefined;
     return Math.min(100 * 2 ** Math.min(times, 6), MAX_RETRY_DELAY_MS);
+  }
+
+  private subscriber(): Redis | undefined {
+    return this.subClient as Redis | undefined;
+  }
+
+  private lostSubscription(): void {
+    if (!this.subscribed || this.isManuallyClosed) return;
+    this.subscribed = false;
+    this.disconnects++;
+    this.log.error(
+      `Lost the subscription to ${this.channel} (${this.disconnects} time(s) since start): ` +
+        'messages published on it until this instance subscribes again are lost, as pub/sub ' +
+        'keeps nothing. Redis cuts off a subscriber that falls behind (client-output-buffer-limit ' +
+        'pubsub), or the connection failed. Subscribing again.',
+    );
+  }
+
+  private subscribeAgain(subClient: Redis): void {
+    if (this.subscribed || this.isManuallyClosed) return;
+    subClient.subscribe(this.channel).then(
+      () => {
+        this.subscribed = true;
+        if (this.readingPaused) subClient.stream.pause();
+        this.log.log(`Subscribed to ${this.channel} again`);
+      },
+      // The connection failed again: its next 'ready' tries again.
+      (error: unknown) => this.outage.failed(error),
+    );
   }
 }

@@ -1,5 +1,7 @@
+import { messageId } from './message-id';
+import { MAX_NESTING_DEPTH } from './json-shape';
 import { oversizedMessage } from './oversized-message';
-import { ParseOptions, parseTask } from './parse-task';
+import { ParseOptions, ParseResult, parseTask } from './parse-task';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -12,10 +14,8 @@ const NOW = Date.UTC(2025, 10, 26, 12);
 const LOSSY_ID = JSON.parse('12345678901234567890') as number;
 
 function options(overrides: Partial<ParseOptions> = {}): ParseOptions {
-  let generated = 0;
   return {
     nowMs: NOW,
-    generateId: () => `generated-${++generated}`,
     isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
     maxPastMs: HOUR,
     maxFutureMs: 10 * 365 * DAY,
@@ -25,14 +25,23 @@ function options(overrides: Partial<ParseOptions> = {}): ParseOptions {
   };
 }
 
+/** Parses `raw` as if it arrived as `text` (by default its JSON text). */
+function parse(raw: unknown, overrides?: Partial<ParseOptions>, text = textOf(raw)): ParseResult {
+  return parseTask({ body: raw, text }, options(overrides));
+}
+
+function textOf(raw: unknown): string {
+  return typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+}
+
 function accept(raw: unknown, overrides?: Partial<ParseOptions>) {
-  const result = parseTask(raw, options(overrides));
+  const result = parse(raw, overrides);
   if (!result.ok) throw new Error(`rejected: ${result.reason}`);
   return result;
 }
 
 function reasonFor(raw: unknown, overrides?: Partial<ParseOptions>): string {
-  const result = parseTask(raw, options(overrides));
+  const result = parse(raw, overrides);
   if (result.ok) throw new Error(`accepted: ${JSON.stringify(result.spec)}`);
   return result.reason;
 }
@@ -143,16 +152,27 @@ describe('parseTask: ID', () => {
     expect(accept(once({ ID: id })).spec.id).toBe(expected);
   });
 
-  it('generates an ID when it is absent or null, only for accepted messages', () => {
-    const generateId = jest.fn(() => '777');
-    expect(accept(once({ ID: undefined }), { generateId }).spec.id).toBe('777');
-    expect(accept(once({ ID: null }), { generateId }).spec.id).toBe('777');
-    expect(generateId).toHaveBeenCalledTimes(2);
-    expect(reasonFor(once({ ID: undefined, Name: 'Nope' }), { generateId })).toBe(
-      'unknown task name "Nope"',
-    );
-    accept(once({ ID: '5' }), { generateId });
-    expect(generateId).toHaveBeenCalledTimes(2);
+  it('derives the ID of a message without one from its text as received', () => {
+    const text = JSON.stringify(once({ ID: undefined }));
+    expect(parse(JSON.parse(text)).ok).toBe(true);
+    expect(accept(JSON.parse(text)).spec.id).toBe(messageId(text));
+    const spaced = text.replace(/,/g, ', ');
+    expect(parse(JSON.parse(spaced), {}, spaced)).toMatchObject({
+      ok: true,
+      spec: { id: messageId(spaced) },
+    });
+    expect(messageId(spaced)).not.toBe(messageId(text));
+  });
+
+  it('treats a null ID as absent', () => {
+    expect(accept(once({ ID: null })).spec.id).toMatch(/^msg:[0-9a-f]{32}$/);
+  });
+
+  it('gives the same ID to the same text on every instance and at any time', () => {
+    const text = JSON.stringify(once({ ID: undefined, ToRunAt: undefined, ToRunAfter: '10' }));
+    const first = accept(JSON.parse(text), { nowMs: NOW });
+    const later = accept(JSON.parse(text), { nowMs: NOW + HOUR });
+    expect(later.spec).toEqual(first.spec);
   });
 
   it.each<[unknown, string]>([
@@ -177,7 +197,7 @@ describe('parseTask: ID', () => {
     [{ n: 1 }, 'ID must be a string or an integer, got {"n":1}'],
     [[1], 'ID must be a string or an integer, got [1]'],
   ])('rejects ID %j', (id, reason) => {
-    const result = parseTask(once({ ID: id }), options());
+    const result = parse(once({ ID: id }));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.reason.startsWith(reason)).toBe(true);
@@ -186,7 +206,7 @@ describe('parseTask: ID', () => {
   });
 
   it('returns the valid ID with later rejections', () => {
-    expect(parseTask(once({ ID: 99, Name: 'Nope' }), options())).toEqual({
+    expect(parse(once({ ID: 99, Name: 'Nope' }))).toEqual({
       ok: false,
       reason: 'unknown task name "Nope"',
       id: '99',
@@ -208,9 +228,13 @@ describe('parseTask: Name', () => {
     expect(reasonFor(once({ Name: name }))).toBe(reason);
   });
 
-  it('points at a field sent with the wrong case', () => {
+  it('points at a Name sent with another case: it alone must be spelled exactly', () => {
     expect(reasonFor(once({ Name: undefined, name: 'OncePingTask' }))).toBe(
-      'Name is missing (found "name": field names are case-sensitive)',
+      'Name is missing (found "name": Name must be spelled exactly so, unlike the other fields)',
+    );
+    expect(reasonFor(once({ Name: undefined, NAME: 'x', nAmE: 'y' }))).toBe(
+      'Name is missing (found "NAME", "nAmE": Name must be spelled exactly so, unlike the other ' +
+        'fields)',
     );
   });
 
@@ -294,7 +318,7 @@ describe('parseTask: ToRunAt forms', () => {
     ['1970-01-01T00:30:00+01:00', 'ToRunAt "1970-01-01T00:30:00+01:00" is before 1970'],
     ['Wed, 26 Nov 2025 13:00:00 GMT', 'ToRunAt "Wed, 26 Nov 2025 13:00:00 GMT" is not unix'],
   ])('rejects ToRunAt %j', (toRunAt, reason) => {
-    const result = parseTask(once({ ToRunAt: toRunAt }), options());
+    const result = parse(once({ ToRunAt: toRunAt }));
     expect(result).toMatchObject({ ok: false, id: '1000000000123457' });
     if (!result.ok) expect(result.reason.startsWith(reason)).toBe(true);
   });
@@ -362,9 +386,8 @@ describe('parseTask: ToRunAfter', () => {
     expect(reasonFor(once({ ToRunAt: null, ToRunAfter: null }))).toBe(
       'ToRunAt or ToRunAfter is required',
     );
-    expect(reasonFor(once({ ToRunAt: undefined, toRunAt: '5', TORUNAFTER: 1 }))).toBe(
-      'ToRunAt or ToRunAfter is required (found "toRunAt", "TORUNAFTER": field names are ' +
-        'case-sensitive)',
+    expect(reasonFor(once({ ToRunAt: undefined, ToRunAtMs: '5', RunAfter: 1 }))).toBe(
+      'ToRunAt or ToRunAfter is required',
     );
   });
 });
@@ -656,9 +679,8 @@ describe('parseTask: payload', () => {
     const result = accept({
       zeta: 1,
       ID: '5',
-      id: 'shadow?',
       Name: 'OncePingTask',
-      name: 'shadow?',
+      name: 'not the Name',
       data: { nested: [1, 2] },
       ToRunAt: NOW / 1000 + 5,
       pattern: 'p',
@@ -671,7 +693,6 @@ describe('parseTask: payload', () => {
     expect(result.spec.toRunAtMs).toBe(NOW + 5000);
     expect(Object.keys(result.spec.payload)).toEqual([
       'zeta',
-      'id',
       'name',
       'data',
       'pattern',
@@ -681,6 +702,15 @@ describe('parseTask: payload', () => {
     ]);
     expect(result.spec.payload.data).toEqual({ nested: [1, 2] });
     expect(result.spec.payload.alpha).toBeNull();
+  });
+
+  it('rejects a payload number out of range rather than store it as null', () => {
+    const text = `{"ID":"9","Name":"OncePingTask","ToRunAfter":1,"Url":"u","n":{"big":[1e400]}}`;
+    expect(parse(JSON.parse(text), {}, text)).toEqual({
+      ok: false,
+      reason: 'payload holds a number out of range (like 1e400), which JSON cannot carry',
+      id: '9',
+    });
   });
 
   it('has an empty payload when there are no other fields', () => {
@@ -741,31 +771,77 @@ describe('parseTask: not a task object', () => {
     [new Date(0), 'message must be a JSON object, got [object Date]'],
     [new Map(), 'message must be a JSON object, got [object Map]'],
   ])('rejects %p', (raw, reason) => {
-    expect(parseTask(raw, options())).toEqual({ ok: false, reason });
+    expect(parse(raw)).toEqual({ ok: false, reason });
   });
 
   it('rejects an oversized-message marker with its size and limit', () => {
-    const marker = oversizedMessage(2_000_000, 1_048_576, '{"ID":"1",');
-    expect(parseTask(marker, options())).toEqual({
+    expect(parse(oversizedMessage(2_000_000, 1_048_576), {}, '{"ID":"1",')).toEqual({
       ok: false,
       reason: 'message of 2000000 bytes exceeds the limit of 1048576 bytes',
     });
-    expect(reasonFor(marker, { maxMessageBytes: 5 })).toBe(
-      'message of 2000000 bytes exceeds the limit of 1048576 bytes',
-    );
-    expect(reasonFor(oversizedMessage(10, NaN, ''), { maxMessageBytes: 5 })).toBe(
-      'message of 10 bytes exceeds the limit of 5 bytes',
-    );
+  });
+});
+
+describe('parseTask: nesting depth', () => {
+  /** A valid once task whose Url is nested `depth - 1` levels under the message (level 1). */
+  function nestedTask(depth: number, name = 'OncePingTask'): string {
+    const inner = `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+    return `{"Name":"${name}","ToRunAfter":"1","Url":${inner}}`;
+  }
+
+  it(`accepts ${MAX_NESTING_DEPTH} levels and rejects one more, before reading any field`, () => {
+    const atLimit = nestedTask(MAX_NESTING_DEPTH);
+    expect(parse(JSON.parse(atLimit), {}, atLimit).ok).toBe(true);
+    for (const name of ['OncePingTask', 'NoSuchTask']) {
+      const over = nestedTask(MAX_NESTING_DEPTH + 1, name);
+      expect(parse(JSON.parse(over), {}, over)).toEqual({
+        ok: false,
+        reason: `message is nested more than ${MAX_NESTING_DEPTH} levels deep`,
+      });
+    }
   });
 
-  it('applies maxMessageBytes to unparsed text, counting UTF-8 bytes', () => {
-    expect(reasonFor('x'.repeat(101), { maxMessageBytes: 100 })).toBe(
-      'message of 101 bytes exceeds the limit of 100 bytes',
+  it('rejects the 20,000-level message of issue 7 whatever its Name', () => {
+    for (const name of ['OncePingTask', 'NoSuchTask']) {
+      const text = nestedTask(20_000, name);
+      expect(parse(JSON.parse(text), {}, text)).toMatchObject({ ok: false });
+    }
+  });
+});
+
+describe('parseTask: field names as the seed reads them', () => {
+  it('reads every known field but Name in any case', () => {
+    const result = accept({
+      id: '7',
+      Name: 'PeriodPingTask',
+      toRunAt: String(NOW / 1000 + 60),
+      TIMEOUT: '2',
+      interval: 60,
+      endtime: NOW / 1000 + 600,
+      url: 'u',
+    });
+    expect(JSON.stringify(result.spec)).toBe(
+      `{"id":"7","name":"PeriodPingTask","toRunAtMs":${NOW + 60_000},"timeoutMs":2000,` +
+        `"intervalMs":60000,"endTimeMs":${NOW + 600_000},"payload":{"url":"u"}}`,
     );
-    expect(reasonFor('é'.repeat(40), { maxMessageBytes: 60 })).toBe(
-      'message of 80 bytes exceeds the limit of 60 bytes',
+    expect(accept(once({ ToRunAt: undefined, toRunAfter: '3' })).dueMs).toBe(NOW + 3000);
+  });
+
+  it('lets the exact spelling win, else the last other spelling', () => {
+    expect(accept(once({ id: 'a', ID: 'b', Id: 'c' })).spec.id).toBe('b');
+    expect(accept({ ...once({ ID: undefined }), id: 'a', Id: 'c' }).spec.id).toBe('c');
+  });
+
+  it('keeps no spelling of a known field in the payload', () => {
+    const result = accept(once({ id: 'shadowed', TIMEOUT: '9', Url: 'u' }));
+    expect(result.spec.payload).toEqual({ Url: 'u' });
+    expect(result.spec.timeoutMs).toBe(1000);
+  });
+
+  it('reports a bad value under the field name it stands for', () => {
+    expect(reasonFor(once({ ToRunAt: undefined, torunat: 'soon' }))).toMatch(
+      /^ToRunAt "soon" is not unix seconds/,
     );
-    expect(reasonFor('x'.repeat(100), { maxMessageBytes: 100 })).toMatch(/^malformed JSON/);
   });
 });
 

@@ -1,5 +1,9 @@
+import { fieldValue, foldName } from '../tasks/field-name';
 import type { TaskSpec } from '../tasks/task-spec';
+import { messageId } from './message-id';
+import { MAX_NESTING_DEPTH, holdsNonFiniteNumber, nestedDeeperThan } from './json-shape';
 import { isOversizedMessage } from './oversized-message';
+import type { IncomingTaskMessage } from './task-message.deserializer';
 import {
   FieldError,
   describeValue,
@@ -19,8 +23,6 @@ import {
 export interface ParseOptions {
   /** Injected clock: arrival time in unix ms. */
   nowMs: number;
-  /** Snowflake generator, called only for an accepted message without `ID`. */
-  generateId: () => string;
   /** Whether a handler is registered under this `Name`. */
   isKnownTask: (name: string) => boolean;
   /** A once task whose ToRunAt is older than nowMs - maxPastMs is rejected (e.g. 1 h). */
@@ -31,12 +33,10 @@ export interface ParseOptions {
   minIntervalMs: number;
   /** Largest accepted Timeout (e.g. 24 h). */
   maxTimeoutMs: number;
-  /**
-   * Size limit in bytes. The transport enforces it before parsing (see `OversizedMessage`, whose
-   * own `limit` is reported); here it is applied to unparsed text and used when a marker has none.
-   */
-  maxMessageBytes?: number;
 }
+
+/** What `parseTask` reads of a message: its parsed body and its text as received. */
+export type ParseInput = Pick<IncomingTaskMessage, 'body' | 'text'>;
 
 export type ParseResult =
   | { ok: true; spec: TaskSpec; dueMs: number }
@@ -49,21 +49,18 @@ function isForbiddenKey(key: string): boolean {
   return key === '__proto__' || key === 'constructor' || key === 'prototype';
 }
 
+function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 function reject(reason: string | FieldError, id?: string): ParseResult {
   const text = typeof reason === 'string' ? reason : reason.message;
   return id === undefined ? { ok: false, reason: text } : { ok: false, reason: text, id };
 }
 
 /** A reason for anything that is not a JSON object. */
-function rejectNonObject(raw: unknown, options: ParseOptions): ParseResult {
+function rejectNonObject(raw: unknown): ParseResult {
   if (typeof raw === 'string') {
-    const limit = options.maxMessageBytes;
-    if (limit !== undefined && raw.length > limit / 3) {
-      const bytes = Buffer.byteLength(raw, 'utf8');
-      if (bytes > limit) {
-        return reject(`message of ${bytes} bytes exceeds the limit of ${limit} bytes`);
-      }
-    }
     try {
       JSON.parse(raw);
     } catch (error) {
@@ -79,74 +76,67 @@ function rejectNonObject(raw: unknown, options: ParseOptions): ParseResult {
   return reject(`message must be a JSON object, got ${describeValue(raw)}`);
 }
 
-/** Hints at a required field sent with the wrong case, e.g. `name` for `Name`. */
-function caseHint(payload: Record<string, unknown>, ...fields: string[]): string {
-  const wanted = fields.map((field) => field.toLowerCase());
-  const found = Object.keys(payload).filter((key) => wanted.includes(key.toLowerCase()));
+/**
+ * The fields read from a message besides `Name`, matched as the seed's Go decoder matches them:
+ * the exact spelling, else any spelling that differs only in case (see `keyFor`).
+ */
+const FIELDS_ANY_CASE = ['ID', 'ToRunAt', 'ToRunAfter', 'Timeout', 'Interval', 'EndTime'] as const;
+const EXACT_FIELDS: ReadonlySet<string> = new Set(FIELDS_ANY_CASE);
+const FOLDED_FIELDS: ReadonlySet<string> = new Set(FIELDS_ANY_CASE.map(foldName));
+
+/** `Name` selects the handler and must be spelled exactly: points at a key that differs in case. */
+function nameHint(message: Record<string, unknown>): string {
+  const folded = foldName('Name');
+  const found = Object.keys(message).filter((key) => key !== 'Name' && foldName(key) === folded);
   return found.length === 0
     ? ''
-    : ` (found ${found.map((key) => JSON.stringify(key)).join(', ')}: field names are case-sensitive)`;
+    : ` (found ${found.map((key) => JSON.stringify(key)).join(', ')}: Name must be spelled ` +
+        'exactly so, unlike the other fields)';
 }
 
 /**
- * Validates and normalises one task message (the JSON-parsed seed message, or the raw text when
- * JSON.parse failed, or an `OversizedMessage`). Pure: no I/O, the clock and the ID generator are
+ * Validates and normalises one task message (its body: the parsed seed message or Nest envelope
+ * data, the text when JSON.parse failed, or an `OversizedMessage`). Pure: no I/O, the clock is
  * injected. On success, `spec` is the `TaskSpec` to store (its JSON text is the content
  * fingerprint: keys in interface order, undefined fields omitted, times and durations in ms) and
- * `dueMs` is the first run time.
+ * `dueMs` is the first run time. A message without `ID` gets one derived from its text.
  */
-export function parseTask(raw: unknown, options: ParseOptions): ParseResult {
+export function parseTask(input: ParseInput, options: ParseOptions): ParseResult {
+  const raw = input.body;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return rejectNonObject(raw, options);
+    return rejectNonObject(raw);
   }
   if (isOversizedMessage(raw)) {
-    const limit = Number.isFinite(raw.limit) ? raw.limit : options.maxMessageBytes;
-    return reject(`message of ${raw.bytes} bytes exceeds the limit of ${limit} bytes`);
+    return reject(`message of ${raw.bytes} bytes exceeds the limit of ${raw.limit} bytes`);
   }
   const prototype: unknown = Object.getPrototypeOf(raw);
   if (prototype !== Object.prototype && prototype !== null) {
     return reject(`message must be a JSON object, got ${Object.prototype.toString.call(raw)}`);
   }
-
-  // One pass over the message: the seven known fields (null counts as absent, as in Go) and the
-  // payload, which keeps every other field in its original order.
-  let rawId: unknown;
-  let rawName: unknown;
-  let rawToRunAt: unknown;
-  let rawToRunAfter: unknown;
-  let rawTimeout: unknown;
-  let rawInterval: unknown;
-  let rawEndTime: unknown;
-  const payload: Record<string, unknown> = {};
-  const message = raw as Record<string, unknown>;
-  for (const key of Object.keys(message)) {
-    const value = message[key];
-    switch (key) {
-      case 'ID':
-        rawId = value ?? undefined;
-        break;
-      case 'Name':
-        rawName = value ?? undefined;
-        break;
-      case 'ToRunAt':
-        rawToRunAt = value ?? undefined;
-        break;
-      case 'ToRunAfter':
-        rawToRunAfter = value ?? undefined;
-        break;
-      case 'Timeout':
-        rawTimeout = value ?? undefined;
-        break;
-      case 'Interval':
-        rawInterval = value ?? undefined;
-        break;
-      case 'EndTime':
-        rawEndTime = value ?? undefined;
-        break;
-      default:
-        if (!isForbiddenKey(key)) payload[key] = value;
-    }
+  if (nestedDeeperThan(raw, MAX_NESTING_DEPTH)) {
+    return reject(`message is nested more than ${MAX_NESTING_DEPTH} levels deep`);
   }
+
+  // The payload keeps every other key in its original order: neither Name nor any spelling of a
+  // known field.
+  const message = raw as Record<string, unknown>;
+  const payload: Record<string, unknown> = {};
+  let spelledInOtherCase = false;
+  for (const key of Object.keys(message)) {
+    if (key === 'Name' || EXACT_FIELDS.has(key) || isForbiddenKey(key)) continue;
+    if (FOLDED_FIELDS.has(foldName(key))) spelledInOtherCase = true;
+    else payload[key] = message[key];
+  }
+  // null counts as absent, as in Go.
+  const field = (name: (typeof FIELDS_ANY_CASE)[number]): unknown =>
+    (spelledInOtherCase ? fieldValue(message, name) : ownValue(message, name)) ?? undefined;
+  const rawId = field('ID');
+  const rawName = ownValue(message, 'Name') ?? undefined;
+  const rawToRunAt = field('ToRunAt');
+  const rawToRunAfter = field('ToRunAfter');
+  const rawTimeout = field('Timeout');
+  const rawInterval = field('Interval');
+  const rawEndTime = field('EndTime');
 
   let id: string | undefined;
   if (rawId !== undefined) {
@@ -156,7 +146,7 @@ export function parseTask(raw: unknown, options: ParseOptions): ParseResult {
   }
 
   if (rawName === undefined) {
-    return reject(missingField('Name').message + caseHint(payload, 'Name'), id);
+    return reject(missingField('Name').message + nameHint(message), id);
   }
   const name = parseTaskName(rawName);
   if (name instanceof FieldError) return reject(name, id);
@@ -174,7 +164,7 @@ export function parseTask(raw: unknown, options: ParseOptions): ParseResult {
     if (parsed instanceof FieldError) return reject(parsed, id);
     toRunAfterMs = parsed;
   } else {
-    return reject(missingDueTime().message + caseHint(payload, 'ToRunAt', 'ToRunAfter'), id);
+    return reject(missingDueTime(), id);
   }
 
   let timeoutMs: number | undefined;
@@ -285,8 +275,12 @@ export function parseTask(raw: unknown, options: ParseOptions): ParseResult {
     );
   }
 
+  if (holdsNonFiniteNumber(payload)) {
+    return reject('payload holds a number out of range (like 1e400), which JSON cannot carry', id);
+  }
+
   // Keys in TaskSpec's order, undefined fields omitted: the JSON text is the content fingerprint.
-  const spec = { id: id ?? options.generateId(), name } as MutableSpec;
+  const spec = { id: id ?? messageId(input.text), name } as MutableSpec;
   if (toRunAtMs !== undefined) spec.toRunAtMs = toRunAtMs;
   if (toRunAfterMs !== undefined) spec.toRunAfterMs = toRunAfterMs;
   if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;

@@ -1,34 +1,51 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, LoggerService } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
+import { printable } from '../logging/printable';
 import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
 import { OutageLog } from '../store/outage-log';
 import type { AcceptItem, Claim, TaskStore } from '../store/task-store';
 import { TaskRegistry } from '../tasks/task-registry';
+import { deadLetterEntry } from './dead-letter';
+import { DelayTaskTransport } from './delay-task.transport';
+import { IngestBudget } from './ingest-budget';
 import { ParseOptions, parseTask } from './parse-task';
-import { SnowflakeIdGenerator } from './snowflake-id';
 import type { IncomingTaskMessage } from './task-message.deserializer';
 
 /** Tasks accepted per script call; a burst is written in few round trips. */
 const ACCEPT_BATCH = 1000;
+/** Dead-letter entries sent at once (one script call each, pipelined). */
+const DEAD_LETTER_BATCH = 100;
 const RETRY_DELAY_MS = 200;
 const LOGGED_MESSAGE_CHARS = 200;
-const STORED_MESSAGE_CHARS = 64 * 1024;
+/** Memory of a waiting task besides its text (item object, array slot, string headers), roughly. */
+const ITEM_OVERHEAD_BYTES = 100;
+const MIB = 1024 * 1024;
 
 /**
  * Turns incoming messages into stored tasks. Valid ones are batched into one `acceptTasks` call per
  * event-loop turn; tasks due within the window come back claimed and go straight into the wheel.
- * Invalid ones are logged with their reason and kept in the dead-letter list.
+ * Invalid ones are logged with their reason and kept in the dead-letter list. What waits for Redis
+ * is bounded by `ingestBufferBytes`: past it the transport stops reading the channel.
  */
 @Injectable()
 export class TaskIngestService {
   private readonly logger = new Logger(TaskIngestService.name);
-  private readonly outage = new OutageLog(this.logger, 'store accepted tasks in Redis');
-  private readonly ids: SnowflakeIdGenerator;
+  /** A task accepted but not stored exists only in this process: not storing it is an error. */
+  private readonly storeOutage = new OutageLog(
+    errorsOnly(this.logger),
+    'store accepted tasks in Redis',
+  );
+  private readonly deadLetterOutage = new OutageLog(
+    this.logger,
+    'keep rejected messages in the dead-letter list',
+  );
   /** Made once: only `nowMs` changes from one message to the next (a burst is many messages). */
   private readonly parseOptions: ParseOptions;
-  private pending: AcceptItem[] = [];
+  private readonly budget: IngestBudget;
+  private tasks: AcceptItem[] = [];
+  private deadLetters: string[] = [];
   private flushing: Promise<void> | undefined;
 
   constructor(
@@ -37,48 +54,61 @@ export class TaskIngestService {
     @Inject(SERVER_CLOCK) private readonly clock: ServerClock,
     private readonly registry: TaskRegistry,
     private readonly driver: WheelDriver,
+    private readonly transport: DelayTaskTransport,
   ) {
-    this.ids = new SnowflakeIdGenerator(clock);
     this.parseOptions = {
       nowMs: 0,
-      generateId: () => this.ids.next(),
       isKnownTask: (name) => this.registry.has(name),
       maxPastMs: options.maxPastMs,
       maxFutureMs: options.maxFutureMs,
       minIntervalMs: options.minIntervalMs,
       maxTimeoutMs: options.maxTimeoutMs,
     };
+    this.budget = new IngestBudget(options.ingestBufferBytes);
   }
 
   submit(message: IncomingTaskMessage): void {
     this.parseOptions.nowMs = this.clock.now();
-    const result = parseTask(message.body, this.parseOptions);
+    const result = parseTask(message, this.parseOptions);
     if (!result.ok) {
-      void this.reject(message, result.reason, result.id);
+      this.reject(message, result.reason, result.id);
       return;
     }
-    this.pending.push({
+    const item: AcceptItem = {
       id: result.spec.id,
       record: JSON.stringify(result.spec),
       dueMs: result.dueMs,
-    });
+      intervalMs: result.spec.intervalMs,
+      endTimeMs: result.spec.endTimeMs,
+    };
+    this.tasks.push(item);
+    this.hold(itemBytes(item));
     this.flushing ??= this.flushSoon();
   }
 
+  /** Writes what waits, accepted tasks first, until nothing does; retries while Redis refuses. */
   private async flushSoon(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, ACCEPT_BATCH);
-      try {
-        await this.accept(batch);
-        this.outage.succeeded();
-      } catch (error) {
-        this.outage.failed(error);
-        this.pending.unshift(...batch);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
-      }
+    while (this.tasks.length > 0 || this.deadLetters.length > 0) {
+      const written =
+        this.tasks.length > 0 ? await this.storeTasks() : await this.keepDeadLetters();
+      if (!written) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
     this.flushing = undefined;
+  }
+
+  private async storeTasks(): Promise<boolean> {
+    const batch = this.tasks.splice(0, ACCEPT_BATCH);
+    try {
+      await this.accept(batch);
+    } catch (error) {
+      this.tasks.unshift(...batch);
+      this.storeOutage.failed(this.storeFailure(error));
+      return false;
+    }
+    this.storeOutage.succeeded();
+    this.release(batch.reduce((sum, item) => sum + itemBytes(item), 0));
+    return true;
   }
 
   private async accept(batch: AcceptItem[]): Promise<void> {
@@ -99,40 +129,100 @@ export class TaskIngestService {
     this.driver.hold(claims);
   }
 
-  private async reject(message: IncomingTaskMessage, reason: string, id?: string): Promise<void> {
-    const text = messageText(message);
-    const label = id === undefined ? 'a task' : `task ${id}`;
+  private reject(message: IncomingTaskMessage, reason: string, id?: string): void {
+    const label = id === undefined ? 'a task' : `task ${printable(id)}`;
     this.logger.warn(
-      `Rejected ${label} (${message.format} format): ${reason}; message: ${cut(text, LOGGED_MESSAGE_CHARS)}`,
+      `Rejected ${label} (${message.format} format): ${printable(reason)}; ` +
+        `message: ${printable(message.text, LOGGED_MESSAGE_CHARS)}`,
     );
-    const entry = {
+    const entry = deadLetterEntry({
       at: new Date(this.clock.now()).toISOString(),
       reason,
       id,
       format: message.format,
-      message: cut(text, STORED_MESSAGE_CHARS),
-    };
-    try {
-      await this.store.keepDeadLetter(
-        JSON.stringify(entry),
-        this.options.deadLetterMax,
-        this.options.deadLetterMaxBytes,
-      );
-    } catch (error) {
-      this.logger.error(
-        `Could not keep the rejected message in the dead-letter list: ${(error as Error).message}`,
-      );
+      text: message.text,
+    });
+    this.deadLetters.push(entry);
+    this.hold(entry.length);
+    this.flushing ??= this.flushSoon();
+  }
+
+  private async keepDeadLetters(): Promise<boolean> {
+    const batch = this.deadLetters.splice(0, DEAD_LETTER_BATCH);
+    const outcomes = await Promise.allSettled(
+      batch.map((entry) =>
+        this.store.keepDeadLetter(
+          entry,
+          this.options.deadLetterMax,
+          this.options.deadLetterMaxBytes,
+        ),
+      ),
+    );
+    const failed = batch.filter((_, i) => outcomes[i].status === 'rejected');
+    const kept = batch.filter((_, i) => outcomes[i].status === 'fulfilled');
+    this.release(kept.reduce((sum, entry) => sum + entry.length, 0));
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure === undefined) {
+      this.deadLetterOutage.succeeded();
+      return true;
     }
+    this.deadLetters.unshift(...failed);
+    this.deadLetterOutage.failed(new Error(errorText(failure.reason)));
+    return false;
+  }
+
+  private hold(bytes: number): void {
+    if (this.budget.hold(bytes) !== 'stop') return;
+    this.transport.pauseReading();
+    this.logger.error(
+      `Stopped reading ${this.channel()}: ${mib(this.budget.heldBytes)} of accepted tasks and ` +
+        `rejected messages wait for Redis, more than the ingest buffer of ` +
+        `${mib(this.budget.limitBytes)} (DELAYTASK_INGEST_BUFFER_BYTES). Reading again below ` +
+        'half of it. Meanwhile unread messages pile up in Redis, which cuts this subscriber off ' +
+        'past its client-output-buffer-limit for pubsub: messages published then are lost.',
+    );
+  }
+
+  private release(bytes: number): void {
+    if (this.budget.release(bytes) !== 'resume') return;
+    this.transport.resumeReading();
+    this.logger.log(
+      `Reading ${this.channel()} again: ${mib(this.budget.heldBytes)} wait for Redis`,
+    );
+  }
+
+  private channel(): string {
+    return this.options.prefix + this.options.topic;
+  }
+
+  /** Redis's reason, with what it means for the tasks waiting here. */
+  private storeFailure(error: unknown): Error {
+    const reason = errorText(error);
+    const outOfMemory = reason.startsWith('OOM') ? 'Redis is out of memory (maxmemory). ' : '';
+    return new Error(
+      `${reason}. ${outOfMemory}${this.tasks.length} accepted task(s) wait in this process's ` +
+        'memory until Redis takes them; they are lost if it stops first',
+    );
   }
 }
 
-function messageText(message: IncomingTaskMessage): string {
-  if (message.rawText !== undefined) return message.rawText;
-  return typeof message.body === 'string'
-    ? message.body
-    : (JSON.stringify(message.body) ?? String(message.body));
+function itemBytes(item: AcceptItem): number {
+  return item.record.length + item.id.length + ITEM_OVERHEAD_BYTES;
 }
 
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
+function errorText(error: unknown): string {
+  return printable(error instanceof Error ? error.message : String(error));
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MIB).toFixed(1)} MiB`;
+}
+
+/** `OutageLog` reports a failure as a warning; this logger makes it an error. */
+function errorsOnly(logger: Logger): LoggerService {
+  return {
+    log: (message: string) => logger.log(message),
+    warn: (message: string) => logger.error(message),
+    error: (message: string) => logger.error(message),
+  };
 }

@@ -1,11 +1,13 @@
-import { ClientRedis, ServerRedis } from '@nestjs/microservices';
-import { oversizedMessage } from './oversized-message';
+import { ClientRedis } from '@nestjs/microservices';
+import { TASK_MESSAGE_PATTERN, defaultOptions } from '../delay-task.constants';
+import { DelayTaskTransport } from './delay-task.transport';
+import { isOversizedMessage } from './oversized-message';
 import { ParseOptions, parseTask } from './parse-task';
 import {
   IncomingTaskMessage,
   TaskMessageDeserializer,
   isNestEnvelope,
-  toTaskMessage,
+  readTaskMessage,
 } from './task-message.deserializer';
 
 const CHANNEL = 'remote-task0:messageQ';
@@ -55,84 +57,105 @@ describe('isNestEnvelope', () => {
   });
 });
 
-describe('TaskMessageDeserializer', () => {
-  const deserializer = new TaskMessageDeserializer(CHANNEL);
+describe('readTaskMessage', () => {
+  const LIMIT = 1024;
 
-  it('unwraps a Nest envelope and never passes its id on', () => {
-    const packet = deserializer.deserialize(
-      { pattern: 'something-else', data: SEED_TASK, id: 'req-1' },
-      { channel: CHANNEL },
-    );
-    expect(packet).toEqual({ pattern: CHANNEL, data: { format: 'nest', body: SEED_TASK } });
-    expect('id' in packet).toBe(false);
-    expect('rawText' in packet.data).toBe(false);
-  });
-
-  it('keeps a raw seed message whole, even with data or pattern fields', () => {
+  it('keeps a raw seed message whole, with its text as received', () => {
     for (const message of [
       SEED_TASK,
       { ...SEED_TASK, data: { a: 1 } },
       { ...SEED_TASK, pattern: CHANNEL },
       { pattern: CHANNEL, data: 1, id: 'x', Name: 'OncePingTask' },
     ]) {
-      const packet = deserializer.deserialize(message, { channel: CHANNEL });
-      expect(packet).toEqual({ pattern: CHANNEL, data: { format: 'seed', body: message } });
-      expect(packet.data.body).toBe(message);
+      const text = JSON.stringify(message, null, 1);
+      expect(readTaskMessage(text, LIMIT)).toEqual({ format: 'seed', body: message, text });
     }
   });
 
-  it('passes text that was not JSON through as a seed message', () => {
-    expect(deserializer.deserialize('{"ID": 1,', { channel: CHANNEL })).toEqual({
-      pattern: CHANNEL,
-      data: { format: 'seed', body: '{"ID": 1,', rawText: '{"ID": 1,' },
+  it('unwraps a Nest envelope, keeping the whole envelope text', () => {
+    const text = JSON.stringify({ pattern: 'something-else', data: SEED_TASK, id: 'req-1' });
+    expect(readTaskMessage(text, LIMIT)).toEqual({ format: 'nest', body: SEED_TASK, text });
+  });
+
+  it('keeps numbers JSON.parse cannot hold in the text', () => {
+    const text = '{"ID":12345678901234567890,"Name":"OncePingTask","ToRunAt":1e400}';
+    const message = readTaskMessage(text, LIMIT);
+    expect(message.text).toBe(text);
+    expect(message.body).toEqual({
+      ID: 12345678901234567000,
+      Name: 'OncePingTask',
+      ToRunAt: Infinity,
     });
-    expect(toTaskMessage(Buffer.from('not json'))).toEqual({
+  });
+
+  it('passes text that is not JSON through as the body', () => {
+    expect(readTaskMessage('{"ID": 1,', LIMIT)).toEqual({
       format: 'seed',
-      body: 'not json',
-      rawText: 'not json',
+      body: '{"ID": 1,',
+      text: '{"ID": 1,',
     });
   });
 
-  it('passes other JSON values and the oversized marker through as seed messages', () => {
-    const marker = oversizedMessage(2048, 1024, '{"ID":');
-    expect(deserializer.deserialize(marker).data).toEqual({ format: 'seed', body: marker });
-    expect(deserializer.deserialize(marker).data.body).toBe(marker);
+  it('passes other JSON values through as seed messages', () => {
     for (const value of [null, 42, true, [SEED_TASK]]) {
-      expect(deserializer.deserialize(value)).toEqual({
-        pattern: CHANNEL,
-        data: { format: 'seed', body: value },
-      });
+      const text = JSON.stringify(value);
+      expect(readTaskMessage(text, LIMIT)).toEqual({ format: 'seed', body: value, text });
     }
+  });
+
+  it('measures UTF-8 bytes before parsing and marks a message over the limit', () => {
+    const text = `{"Url":"${'é'.repeat(600)}"}`; // 1,210 bytes in 610 characters
+    const message = readTaskMessage(text, LIMIT);
+    expect(message.text).toBe(text);
+    expect(isOversizedMessage(message.body)).toBe(true);
+    expect(message.body).toMatchObject({ bytes: 1210, limit: LIMIT });
+    const atLimit = `"${'x'.repeat(LIMIT - 2)}"`;
+    expect(readTaskMessage(atLimit, LIMIT).body).toBe('x'.repeat(LIMIT - 2));
+  });
+});
+
+describe('TaskMessageDeserializer', () => {
+  it('routes every message to the task channel as an event (no id, so no reply)', () => {
+    const deserializer = new TaskMessageDeserializer(CHANNEL);
+    const message = readTaskMessage(
+      JSON.stringify({ pattern: 'other', data: SEED_TASK, id: 'r' }),
+      1024,
+    );
+    const packet = deserializer.deserialize(message);
+    expect(packet).toEqual({ pattern: CHANNEL, data: message });
+    expect('id' in packet).toBe(false);
   });
 
   it('gives parseTask the same task from both formats', () => {
     const options: ParseOptions = {
       nowMs: 1764150000000,
-      generateId: () => 'generated',
       isKnownTask: () => true,
       maxPastMs: 3600_000,
       maxFutureMs: 86_400_000,
       minIntervalMs: 50,
       maxTimeoutMs: 86_400_000,
     };
-    const seed = deserializer.deserialize(JSON.parse(JSON.stringify(SEED_TASK)));
-    const nest = deserializer.deserialize(
-      JSON.parse(JSON.stringify({ pattern: CHANNEL, data: SEED_TASK })),
-    );
-    expect(seed.data.format).toBe('seed');
-    expect(nest.data.format).toBe('nest');
-    expect(parseTask(nest.data.body, options)).toEqual(parseTask(seed.data.body, options));
-    expect(parseTask(seed.data.body, options).ok).toBe(true);
+    const seed = readTaskMessage(JSON.stringify(SEED_TASK), 1024);
+    const nest = readTaskMessage(JSON.stringify({ pattern: CHANNEL, data: SEED_TASK }), 1024);
+    expect(seed.format).toBe('seed');
+    expect(nest.format).toBe('nest');
+    expect(parseTask(nest, options)).toEqual(parseTask(seed, options));
+    expect(parseTask(seed, options).ok).toBe(true);
   });
 });
 
-describe('TaskMessageDeserializer inside Nest ServerRedis', () => {
-  /** Runs text through ServerRedis.handleMessage as a subscriber message would, no Redis needed. */
+describe('task messages inside the transport (Nest ServerRedis.handleMessage)', () => {
+  /** Runs text through handleMessage as a subscriber message would, no Redis needed. */
   async function receive(text: string): Promise<IncomingTaskMessage[]> {
-    const server = new ServerRedis({ deserializer: new TaskMessageDeserializer(CHANNEL) });
+    const transport = new DelayTaskTransport({
+      ...defaultOptions(),
+      prefix: 'remote-task0:',
+      topic: 'messageQ',
+      maxMessageBytes: 1024,
+    });
     const received: IncomingTaskMessage[] = [];
-    server.addHandler(
-      CHANNEL,
+    transport.addHandler(
+      TASK_MESSAGE_PATTERN,
       (data: IncomingTaskMessage) => {
         received.push(data);
         return Promise.resolve();
@@ -140,15 +163,15 @@ describe('TaskMessageDeserializer inside Nest ServerRedis', () => {
       true,
     );
     const publish = jest.fn();
-    await server.handleMessage(CHANNEL, text, { publish } as never, CHANNEL);
+    await transport.handleMessage(CHANNEL, text, { publish } as never, CHANNEL);
     expect(publish).not.toHaveBeenCalled(); // an event: no reply is ever published
     return received;
   }
 
-  it('routes a seed message published by the Python client', async () => {
+  it('routes a seed message published by the Python client, with its text', async () => {
     const text = JSON.stringify({ ...SEED_TASK, data: 'own field' });
     expect(await receive(text)).toEqual([
-      { format: 'seed', body: { ...SEED_TASK, data: 'own field' } },
+      { format: 'seed', body: { ...SEED_TASK, data: 'own field' }, text },
     ]);
   });
 
@@ -169,10 +192,16 @@ describe('TaskMessageDeserializer inside Nest ServerRedis', () => {
     });
     expect(published).toHaveLength(1);
     expect(published[0][0]).toBe(CHANNEL);
-    expect(await receive(published[0][1])).toEqual([{ format: 'nest', body: SEED_TASK }]);
+    expect(await receive(published[0][1])).toEqual([
+      { format: 'nest', body: SEED_TASK, text: published[0][1] },
+    ]);
   });
 
-  it('routes malformed text', async () => {
-    expect(await receive('{oops')).toEqual([{ format: 'seed', body: '{oops', rawText: '{oops' }]);
+  it('routes malformed and oversized text, keeping it', async () => {
+    expect(await receive('{oops')).toEqual([{ format: 'seed', body: '{oops', text: '{oops' }]);
+    const big = `{"Url":"${'x'.repeat(2000)}"}`;
+    const [message] = await receive(big);
+    expect(message.text).toBe(big);
+    expect(isOversizedMessage(message.body)).toBe(true);
   });
 });

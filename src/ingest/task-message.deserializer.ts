@@ -1,14 +1,21 @@
 import type { Deserializer } from '@nestjs/microservices';
-import { isOversizedMessage } from './oversized-message';
+import { oversizedMessage } from './oversized-message';
+
+/** `seed`: published as is by a producer (the delaytask-go wire format); `nest`: a Nest envelope. */
+export type MessageFormat = 'seed' | 'nest';
 
 /**
  * What the task handler receives as `packet.data`.
- * - `seed`: a message published by a producer (the delaytask-go wire format); `body` is the whole
- *   parsed message, the text when it was not valid JSON, or an `OversizedMessage` marker.
- * - `nest`: the `data` of a Nest envelope from `ClientProxy.emit(channel, task)`.
- * `rawText` is the message text when the transport handed over text (JSON.parse failed).
+ * - `body`: for `seed`, the whole parsed message, the text when it was not valid JSON, or an
+ *   `OversizedMessage` marker; for `nest`, the envelope's `data`.
+ * - `text`: the message exactly as it arrived on the channel, whatever its format: the dead-letter
+ *   list keeps it, and a task sent without `ID` gets an ID derived from it.
  */
-export type IncomingTaskMessage = { format: 'seed' | 'nest'; body: unknown; rawText?: string };
+export interface IncomingTaskMessage {
+  readonly format: MessageFormat;
+  readonly body: unknown;
+  readonly text: string;
+}
 
 /** The packet for the task channel: an event (never an `id`, so Nest never tries to reply). */
 export type IncomingTaskPacket = { pattern: string; data: IncomingTaskMessage };
@@ -34,28 +41,39 @@ export function isNestEnvelope(value: unknown): value is NestEnvelope {
 }
 
 /**
- * Deserializer for the Redis transport that carries task messages. Nest's ServerRedis calls
- * `parseMessage(text)` (JSON.parse, or the text itself when that fails) and hands the result here
- * with `{ channel }`, then routes the packet by channel; every message becomes
+ * Reads one message text from the task channel, keeping the text as received whatever its format.
+ * Its size is measured before parsing, so an oversized message costs no JSON.parse.
+ */
+export function readTaskMessage(text: string, maxMessageBytes: number): IncomingTaskMessage {
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit: most messages skip the exact count.
+  if (text.length * 3 > maxMessageBytes) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxMessageBytes) {
+      return { format: 'seed', body: oversizedMessage(bytes, maxMessageBytes), text };
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { format: 'seed', body: text, text };
+  }
+  if (isNestEnvelope(value)) return { format: 'nest', body: value.data, text };
+  return { format: 'seed', body: value, text };
+}
+
+/**
+ * Deserializer for the Redis transport that carries task messages. `DelayTaskTransport.parseMessage`
+ * has already read the text (`readTaskMessage`); every message becomes
  * `{ pattern: <task channel>, data: IncomingTaskMessage }`. The transport subscribes to the task
  * channel only, so no other traffic is expected here.
  */
-export class TaskMessageDeserializer implements Deserializer<unknown, IncomingTaskPacket> {
+export class TaskMessageDeserializer
+  implements Deserializer<IncomingTaskMessage, IncomingTaskPacket>
+{
   constructor(readonly channel: string) {}
 
-  deserialize(value: unknown, _options?: Record<string, unknown>): IncomingTaskPacket {
-    return { pattern: this.channel, data: toTaskMessage(value) };
+  deserialize(message: IncomingTaskMessage): IncomingTaskPacket {
+    return { pattern: this.channel, data: message };
   }
-}
-
-/** Classifies one parsed message (see `IncomingTaskMessage`). */
-export function toTaskMessage(value: unknown): IncomingTaskMessage {
-  if (typeof value === 'string') return { format: 'seed', body: value, rawText: value };
-  if (value instanceof Uint8Array) {
-    const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-    return { format: 'seed', body: text, rawText: text };
-  }
-  if (isOversizedMessage(value)) return { format: 'seed', body: value };
-  if (isNestEnvelope(value)) return { format: 'nest', body: value.data };
-  return { format: 'seed', body: value };
 }
