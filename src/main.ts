@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { closeOnSignals } from './close-on-signals';
 import { delayTaskOptionsFromEnv, httpPortFromEnv } from './config/env.config';
+import { REDIS_CLIENT } from './delay-task.constants';
 import { DelayTaskTransport } from './ingest/delay-task.transport';
+import { RedisRefusedError } from './store/redis-handshake';
 
 const logger = new Logger('Main');
 
@@ -16,6 +19,7 @@ async function bootstrap(): Promise<void> {
   const httpPort = httpPortFromEnv(process.env);
 
   const app = await NestFactory.create(AppModule, { abortOnError: false });
+  exitWhenRedisRefuses(app.get<Redis>(REDIS_CLIENT, { strict: false }));
   app.connectMicroservice<CustomStrategy>({ strategy: app.get(DelayTaskTransport) });
   await app.init();
   await app.startAllMicroservices();
@@ -23,6 +27,19 @@ async function bootstrap(): Promise<void> {
   logger.log(`Ready: subscribed to ${options.prefix}${options.topic}`);
 
   closeOnSignals(app, logger);
+}
+
+/**
+ * A refused AUTH or SELECT on a reconnect has stopped the store's client for good (the password
+ * or the databases changed on the server): the service exits so that it is seen to be down, and
+ * the other instances take over its tasks when they can reach Redis.
+ */
+function exitWhenRedisRefuses(redis: Redis): void {
+  redis.on('error', (error: Error) => {
+    if (!(error instanceof RedisRefusedError)) return;
+    logger.error('Exiting: the task store has no Redis connection and cannot get one back');
+    process.exit(1);
+  });
 }
 
 bootstrap().catch((error: Error) => {

@@ -1,6 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { delayTaskOptionsFromEnv, httpPortFromEnv } from './env.config';
 import { InvalidEnvError } from './errors/invalid-env.error';
-import { redactRedisUrl, redisOptionsFromUrl } from './redis-url';
 
 describe('delayTaskOptionsFromEnv', () => {
   it('uses the defaults and starts a local Redis only when REDIS_URL is unset', () => {
@@ -58,21 +60,34 @@ describe('delayTaskOptionsFromEnv', () => {
   });
 });
 
-describe('Redis URL', () => {
-  it('parses password and database index as the seed writes them', () => {
-    expect(redisOptionsFromUrl('redis://:uestc12345@127.0.0.1:6379/4')).toMatchObject({
-      host: '127.0.0.1',
-      port: 6379,
-      password: 'uestc12345',
-      db: 4,
-    });
+describe('REDIS_CA_FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'delaytask-ca-'));
+  const pemFile = join(dir, 'ca.pem');
+  const notPemFile = join(dir, 'ca.txt');
+  writeFileSync(pemFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  writeFileSync(notPemFile, 'not a certificate');
+  const tlsUrl = 'rediss://:hunter2@redis.example:6380/1';
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is read with a rediss:// REDIS_URL', () => {
+    expect(delayTaskOptionsFromEnv({ REDIS_URL: tlsUrl, REDIS_CA_FILE: pemFile }).redisCaFile).toBe(
+      pemFile,
+    );
+    expect(delayTaskOptionsFromEnv({ REDIS_URL: tlsUrl }).redisCaFile).toBeUndefined();
   });
 
-  it('redacts the password for logs', () => {
-    expect(redactRedisUrl('redis://:uestc12345@127.0.0.1:6379/4')).toBe(
-      'redis://:***@127.0.0.1:6379/4',
-    );
-    expect(redactRedisUrl('redis://user:p%40ss@h:1')).not.toMatch(/p%40ss|p@ss/);
-    expect(redactRedisUrl('not a url :secret@')).toBe('<unparseable REDIS_URL>');
+  it.each([
+    ['a missing file', join(dir, 'missing.pem'), tlsUrl, /ENOENT/],
+    ['a folder', dir, tlsUrl, /EISDIR/],
+    ['a file without a PEM certificate', notPemFile, tlsUrl, /holds no PEM certificate/],
+    ['a plain redis:// URL', pemFile, 'redis://127.0.0.1:6379', /with a rediss:\/\/ REDIS_URL/],
+    ['no REDIS_URL', pemFile, undefined, /with a rediss:\/\/ REDIS_URL/],
+  ])('refuses %s, naming the variable and why', (_case, file, url, why) => {
+    const read = (): unknown => delayTaskOptionsFromEnv({ REDIS_URL: url, REDIS_CA_FILE: file });
+    expect(read).toThrow(InvalidEnvError);
+    expect(read).toThrow(/^REDIS_CA_FILE=.* is invalid: REDIS_CA_FILE accepts a readable PEM file/);
+    expect(read).toThrow(why);
+    expect(read).not.toThrow(/hunter2/);
   });
 });

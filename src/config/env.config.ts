@@ -1,6 +1,6 @@
 import { DelayTaskOptions } from './delay-task-options.interface';
 import { InvalidEnvError } from './errors/invalid-env.error';
-import { redisOptionsFromUrl, redactRedisUrl } from './redis-url';
+import { parseRedisUrl, readRedisCa, redactRedisUrl } from './redis-url';
 import { defaultOptions } from '../delay-task.constants';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -76,7 +76,7 @@ export function delayTaskOptionsFromEnv(env: Env): DelayTaskOptions {
   const redisUrl = env.REDIS_URL;
   if (redisUrl !== undefined && redisUrl !== '') {
     try {
-      redisOptionsFromUrl(redisUrl);
+      parseRedisUrl(redisUrl);
     } catch (error) {
       throw new InvalidEnvError(
         'REDIS_URL',
@@ -88,6 +88,8 @@ export function delayTaskOptionsFromEnv(env: Env): DelayTaskOptions {
   } else {
     options.startLocalRedis = true;
   }
+  const caFile = env.REDIS_CA_FILE;
+  if (caFile !== undefined && caFile !== '') options.redisCaFile = checkedCaFile(caFile, redisUrl);
   options.prefix = nonEmpty(env, 'DELAYTASK_PREFIX', options.prefix, /^[^\s{}]+$/);
   options.topic = nonEmpty(env, 'DELAYTASK_TOPIC', options.topic, /^\S+$/);
   options.instanceId = nonEmpty(env, 'DELAYTASK_INSTANCE_ID', options.instanceId, /^[^\s|]+$/);
@@ -110,6 +112,20 @@ export function delayTaskOptionsFromEnv(env: Env): DelayTaskOptions {
     }
   }
   return options;
+}
+
+function checkedCaFile(caFile: string, redisUrl: string | undefined): string {
+  const accepts =
+    "a readable PEM file of the certificate authority of the Redis server's certificate";
+  if (!/^rediss:/i.test(redisUrl ?? '')) {
+    throw new InvalidEnvError('REDIS_CA_FILE', caFile, `${accepts}, with a rediss:// REDIS_URL`);
+  }
+  try {
+    readRedisCa(caFile);
+  } catch (error) {
+    throw new InvalidEnvError('REDIS_CA_FILE', caFile, `${accepts} (${(error as Error).message})`);
+  }
+  return caFile;
 }
 
 function nonEmpty(env: Env, variable: string, fallback: string, pattern: RegExp): string {

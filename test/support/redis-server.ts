@@ -7,6 +7,10 @@ import { delimiter, join } from 'node:path';
 export interface RedisServerOptions {
   /** Append-only file with `appendfsync always` (survives kill + restart); default off. */
   appendonly?: boolean;
+  /** How many databases the server has (`--databases`); Redis's default is 16. */
+  databases?: number;
+  /** Also serve TLS on `tlsPort`, with this certificate and key (PEM files); clients need none. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -20,8 +24,9 @@ export class RedisServerProcess {
   private exited?: Promise<void>;
   private log = '';
   private currentPort = 0;
+  private currentTlsPort = 0;
 
-  constructor(private readonly options: RedisServerOptions = {}) {
+  constructor(private options: RedisServerOptions = {}) {
     live.add(this);
   }
 
@@ -41,6 +46,12 @@ export class RedisServerProcess {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The TLS port, when started with `tls`. */
+  get tlsPort(): number {
+    if (this.currentTlsPort === 0) throw new Error('RedisServerProcess: started without tls');
+    return this.currentTlsPort;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }
@@ -57,9 +68,13 @@ export class RedisServerProcess {
     }
   }
 
-  /** Starts again on the same port and dir, so an append-only file is reloaded. */
-  async restart(): Promise<void> {
+  /**
+   * Starts again on the same port and dir, so an append-only file is reloaded; `changes` replace
+   * options for this and later starts (e.g. fewer `databases`).
+   */
+  async restart(changes: RedisServerOptions = {}): Promise<void> {
     if (this.child) throw new Error('RedisServerProcess: stop() or kill() before restart()');
+    this.options = { ...this.options, ...changes };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.launch(this.port);
@@ -109,6 +124,15 @@ export class RedisServerProcess {
       : ['--appendonly', 'no', '--save', ''];
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dir];
     args.push('--daemonize', 'no', '--protected-mode', 'no', ...persistence);
+    if (this.options.databases !== undefined) {
+      args.push('--databases', String(this.options.databases));
+    }
+    const { tls } = this.options;
+    if (tls) {
+      this.currentTlsPort ||= await freePort();
+      args.push('--tls-port', String(this.currentTlsPort), '--tls-auth-clients', 'no');
+      args.push('--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile);
+    }
     this.log = '';
     const child = spawn(redisServerBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const onOutput = (chunk: Buffer) => (this.log = (this.log + chunk.toString()).slice(-8000));
