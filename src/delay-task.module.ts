@@ -27,8 +27,7 @@ import { WheelDriver } from './scheduler/wheel-driver.service';
 import { WindowRefill } from './scheduler/window-refill.service';
 import { TaskKeys } from './store/keys';
 import { redisAnswers, startLocalRedis } from './store/local-redis-server';
-import { OutageLog } from './store/outage-log';
-import { createRedisClient } from './store/redis-client';
+import { connectRedisClient } from './store/redis-client';
 import { TaskStore } from './store/task-store';
 import { TaskRegistry } from './tasks/task-registry';
 import { TaskRunner } from './tasks/task-runner.service';
@@ -54,18 +53,13 @@ import { TaskRunner } from './tasks/task-runner.service';
       provide: REDIS_CLIENT,
       useFactory: async (options: DelayTaskOptions): Promise<Redis> => {
         const logger = new Logger(DelayTaskModule.name);
-        const connection = redisOptionsFromUrl(options.redisUrl);
+        const connection = redisOptionsFromUrl(options.redisUrl, options.redisCaFile);
         if (options.startLocalRedis && !(await redisAnswers(connection))) {
           await startLocalRedis(connection, options.localRedisDir, logger);
         }
-        logger.log(
-          `Using Redis at ${redactRedisUrl(options.redisUrl)}, key prefix "${options.prefix}"`,
-        );
-        const redis = createRedisClient(connection);
-        const outage = new OutageLog(logger, `reach Redis at ${redactRedisUrl(options.redisUrl)}`);
-        redis.on('error', (error: Error) => outage.failed(error));
-        redis.on('ready', () => outage.succeeded());
-        return redis;
+        const server = redactRedisUrl(options.redisUrl);
+        logger.log(`Using Redis at ${server}, key prefix "${options.prefix}"`);
+        return connectRedisClient(connection, server, logger);
       },
       inject: [DELAY_TASK_CONFIG],
     },
