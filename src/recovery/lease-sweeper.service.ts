@@ -3,7 +3,6 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
 import type { TaskStore } from '../store/task-store';
-import { TaskRunner } from '../tasks/task-runner.service';
 
 const RECLAIM_LIMIT = 5000;
 const PRUNE_LIMIT = 5000;
@@ -11,8 +10,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 
 /**
  * Housekeeping every instance does, safely at the same time as the others (each step is one
- * idempotent script): renew our own leases, return lapsed ones of dead instances, keep what
- * finished tasks leave behind within its bounds.
+ * idempotent script): return lapsed leases of dead instances, keep what finished tasks leave
+ * behind within its bounds. (Each instance renews its own leases: see TaskRunner.)
  */
 @Injectable()
 export class LeaseSweeper {
@@ -22,16 +21,10 @@ export class LeaseSweeper {
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
     @Inject(TASK_STORE) private readonly store: TaskStore,
-    private readonly runner: TaskRunner,
     private readonly schedulerRegistry: SchedulerRegistry,
   ) {
     const { leaseMs } = options;
     this.jobs = [
-      {
-        name: 'delaytask:renew-leases',
-        everyMs: Math.floor(leaseMs / 3),
-        run: () => this.runner.renewLeases(),
-      },
       {
         name: 'delaytask:reclaim-expired',
         everyMs: Math.min(1000, Math.floor(leaseMs / 5)),

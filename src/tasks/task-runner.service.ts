@@ -62,7 +62,7 @@ export class TaskRunner {
   private readonly confirmBatch: number;
   /** Stop a run this long before its lease may lapse: time for the handler to see its signal. */
   private readonly leaseMarginMs: number;
-  private watchdog: NodeJS.Timeout | undefined;
+  private leaseTimers: NodeJS.Timeout[] = [];
   private confirming = 0;
   private renewing = false;
   private accepting = true;
@@ -80,7 +80,7 @@ export class TaskRunner {
       options.windowMs,
       (windowMs, outcomes) =>
         this.store.completeRuns(options.instanceId, windowMs, options.leaseMs, outcomes),
-      (claims) => this.nextListeners.forEach((listener) => listener(claims)),
+      (claims) => this.nextOccurrences(claims),
     );
   }
 
@@ -97,7 +97,8 @@ export class TaskRunner {
 
   /**
    * Extends the leases of everything confirmed or running here; a run whose lease was lost is
-   * aborted with the reason, a confirmed one not yet started is dropped.
+   * aborted with the reason, a confirmed one not yet started is dropped. Runs by itself every
+   * third of a lease while anything is held.
    */
   async renewLeases(): Promise<void> {
     if (this.renewing) return;
@@ -145,7 +146,7 @@ export class TaskRunner {
         this.abortAll('shutdown');
       }
     }
-    this.stopWatchdog();
+    this.stopKeepingLeases();
     await this.outcomes.flush();
   }
 
@@ -190,6 +191,13 @@ export class TaskRunner {
       `Gave up ${expired.length} confirmed task(s) whose lease could not be renewed in time`,
     );
   };
+
+  private nextOccurrences(claims: Claim[]): void {
+    // Claimed while stopping: given straight back, as nothing here will fire them.
+    if (this.accepting) this.nextListeners.forEach((listener) => listener(claims));
+    else
+      for (const { id, token } of claims) this.outcomes.write({ id, token, outcome: 'unstarted' });
+  }
 
   /** A confirmed run that never started here goes back to due, its start uncounted. */
   private giveBack(started: StartedRun): void {
@@ -281,7 +289,7 @@ export class TaskRunner {
     const spec = decodeRecord(started.record);
     const run = new Run(started, spec?.name ?? '?', leaseUntil, this.settled);
     this.running.set(run.token, run);
-    this.startWatchdog();
+    this.keepLeases();
     const handler = spec && this.registry.get(spec.name);
     const timeoutMs = spec?.timeoutMs ?? this.options.defaultTimeoutMs;
     run.start(timeoutMs, this.handlerLogger(run.name), (context) => {
@@ -296,7 +304,7 @@ export class TaskRunner {
     if (error !== undefined) this.logSettled(run, outcome, error);
     this.outcomes.write(outcome);
     if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-    this.stopWatchdog();
+    this.stopKeepingLeases();
     this.pump();
   };
 
@@ -321,14 +329,18 @@ export class TaskRunner {
       );
   }
 
-  private startWatchdog(): void {
-    this.watchdog ??= setInterval(this.checkLeases, Math.max(50, this.leaseMarginMs / 2));
-    this.watchdog.unref();
+  /** Renews held leases every third of a lease, and gives up runs whose lease may lapse. */
+  private keepLeases(): void {
+    if (this.leaseTimers.length > 0) return;
+    const renew = setInterval(() => void this.renewLeases(), Math.floor(this.options.leaseMs / 3));
+    const watch = setInterval(this.checkLeases, Math.max(50, this.leaseMarginMs / 2));
+    this.leaseTimers = [renew, watch];
+    for (const timer of this.leaseTimers) timer.unref();
   }
 
-  private stopWatchdog(): void {
+  private stopKeepingLeases(): void {
     if (this.running.size > 0 || this.confirmed.length > 0) return;
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
+    this.leaseTimers.forEach(clearInterval);
+    this.leaseTimers = [];
   }
 }

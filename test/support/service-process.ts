@@ -15,8 +15,16 @@ export class ServiceProcess {
   private output = '';
   private exit: Promise<number | null> | undefined;
 
-  constructor(private readonly env: Record<string, string>) {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
+  /**
+   * `entry`: a TypeScript fixture app (e.g. test/fixtures/probe-app.ts) to run through ts-node
+   * instead of the built service.
+   */
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly entry?: string,
+  ) {
+    if (!entry && !existsSync(MAIN))
+      throw new Error(`${MAIN} is missing: run "npm run build" first`);
   }
 
   /** True from start() until the process has exited. */
@@ -35,7 +43,8 @@ export class ServiceProcess {
   }
 
   async start(timeoutMs = 20_000): Promise<void> {
-    const child = spawn(process.execPath, [MAIN], {
+    const args = this.entry ? ['-r', 'ts-node/register/transpile-only', this.entry] : [MAIN];
+    const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
