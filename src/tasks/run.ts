@@ -56,10 +56,10 @@ export class Run {
   }
 
   private context(logger: LoggerService): TaskContext {
-    const run = this;
+    const signal = (): AbortSignal => (this.controller ??= new AbortController()).signal;
     return {
       get signal() {
-        return (run.controller ??= new AbortController()).signal;
+        return signal();
       },
       scheduledAt: this.started.dueMs,
       attempt: this.started.attempt,

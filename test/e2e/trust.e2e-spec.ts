@@ -154,7 +154,7 @@ describe('one instance', () => {
       async () => (await redis.zcard(`{${PREFIX}}failed`)) >= 4,
       'four failures to be recorded',
     );
-    await eventually(async () => starts(log(), after).length === 1, 'a later task to run');
+    await eventually(() => starts(log(), after).length === 1, 'a later task to run');
     expect(await failure(ids.throwSync)).toMatchObject({
       outcome: 'error',
       error: 'Error: thrown synchronously',
