@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
 
@@ -30,12 +30,7 @@ export function buildForBench(): void {
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
-  const luaFrom = join(ROOT, 'src', 'store', 'lua');
-  const luaTo = join(ENGINE, 'store', 'lua');
-  mkdirSync(luaTo, { recursive: true });
-  for (const file of readdirSync(luaFrom)) {
-    if (file.endsWith('.lua')) copyFileSync(join(luaFrom, file), join(luaTo, file));
-  }
+  cpSync(join(ROOT, 'src', 'store', 'lua'), join(ENGINE, 'store', 'lua'), { recursive: true });
 
   mkdirSync(CHILDREN_OUT, { recursive: true });
   for (const file of readdirSync(CHILDREN_SRC)) {
