@@ -11,6 +11,7 @@ import { deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';
 import { IngestBudget } from './ingest-budget';
 import { ParseOptions, parseTask } from './parse-task';
+import { ReadPauseLog } from './read-pause-log';
 import type { IncomingTaskMessage } from './task-message.deserializer';
 
 /** Tasks accepted per script call; a burst is written in few round trips. */
@@ -44,6 +45,7 @@ export class TaskIngestService {
   /** Made once: only `nowMs` changes from one message to the next (a burst is many messages). */
   private readonly parseOptions: ParseOptions;
   private readonly budget: IngestBudget;
+  private readonly pauses: ReadPauseLog;
   private tasks: AcceptItem[] = [];
   private deadLetters: string[] = [];
   private flushing: Promise<void> | undefined;
@@ -65,6 +67,7 @@ export class TaskIngestService {
       maxTimeoutMs: options.maxTimeoutMs,
     };
     this.budget = new IngestBudget(options.ingestBufferBytes);
+    this.pauses = new ReadPauseLog(this.logger, options.prefix + options.topic);
   }
 
   submit(message: IncomingTaskMessage): void {
@@ -174,30 +177,22 @@ export class TaskIngestService {
   private hold(bytes: number): void {
     if (this.budget.hold(bytes) !== 'stop') return;
     this.transport.pauseReading();
-    this.logger.error(
-      `Stopped reading ${this.channel()}: ${mib(this.budget.heldBytes)} of accepted tasks and ` +
-        `rejected messages wait for Redis, more than the ingest buffer of ` +
-        `${mib(this.budget.limitBytes)} (DELAYTASK_INGEST_BUFFER_BYTES). Reading again below ` +
-        'half of it. Meanwhile unread messages pile up in Redis, which cuts this subscriber off ' +
-        'past its client-output-buffer-limit for pubsub: messages published then are lost.',
+    this.pauses.stopped(
+      `${mib(this.budget.heldBytes)} of accepted tasks and rejected messages wait for Redis, ` +
+        `more than the ingest buffer of ${mib(this.budget.limitBytes)} ` +
+        '(DELAYTASK_INGEST_BUFFER_BYTES)',
     );
   }
 
   private release(bytes: number): void {
     if (this.budget.release(bytes) !== 'resume') return;
     this.transport.resumeReading();
-    this.logger.log(
-      `Reading ${this.channel()} again: ${mib(this.budget.heldBytes)} wait for Redis`,
-    );
-  }
-
-  private channel(): string {
-    return this.options.prefix + this.options.topic;
+    this.pauses.resumed();
   }
 
   /** Redis's reason, with what it means for the tasks waiting here. */
   private storeFailure(error: unknown): Error {
-    const reason = errorText(error);
+    const reason = errorText(error).replace(/\.$/, '');
     const outOfMemory = reason.startsWith('OOM') ? 'Redis is out of memory (maxmemory). ' : '';
     return new Error(
       `${reason}. ${outOfMemory}${this.tasks.length} accepted task(s) wait in this process's ` +

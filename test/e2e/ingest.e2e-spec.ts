@@ -20,6 +20,8 @@ const INSTANCES = 3;
 interface DeadLetter {
   reason: string;
   id?: string;
+  bytes?: number;
+  truncated?: boolean;
   message: string;
 }
 
@@ -104,6 +106,22 @@ describe('ingest of hostile input (three instances, real redis-server)', () => {
     expect(unsafeId.reason).toMatch(/^ID 12345678901234567000 is not a safe integer/);
     const [infinite] = await deadLettersOf(texts[1]);
     expect(infinite.reason).toBe('ToRunAt Infinity is not a finite number');
+  });
+
+  it('keeps at most 64 KiB of a message that JSON-escaping would blow up sixfold', async () => {
+    const controls = '\u0001'.repeat(64 * 1024);
+    await publishRaw(redis, CHANNEL, [controls]);
+    let entries: string[] = [];
+    await eventually(async () => {
+      entries = (await redis.lrange(DEAD, 0, -1)).filter((entry) => entry.includes('\\u0001'));
+      return entries.length === INSTANCES;
+    }, 'the dead-letter entries of the control characters');
+    for (const entry of entries) {
+      expect(Buffer.byteLength(entry)).toBeLessThanOrEqual(64 * 1024);
+      const { bytes, truncated, message } = JSON.parse(entry) as DeadLetter;
+      expect({ bytes, truncated }).toEqual({ bytes: 64 * 1024, truncated: true });
+      expect(controls.startsWith(message)).toBe(true);
+    }
   });
 
   it('runs a task sent without ID once, however many instances hear it', async () => {
