@@ -70,6 +70,15 @@ export class BenchRedis {
     return match ? Number(match[1]) : NaN;
   }
 
+  /** Redis's `client-output-buffer-limit` for pub/sub clients, e.g. `32 MiB hard, 8 MiB for 60 s`. */
+  async pubsubOutputLimit(): Promise<string> {
+    const [, setting] = (await this.admin.config('GET', 'client-output-buffer-limit')) as string[];
+    const match = /pubsub (\d+) (\d+) (\d+)/.exec(setting);
+    if (!match) return `unknown (${setting})`;
+    const mib = (bytes: string) => `${Number(bytes) / 1024 / 1024} MiB`;
+    return `${mib(match[1])} hard, ${mib(match[2])} for ${match[3]} s`;
+  }
+
   async commandStats(): Promise<string> {
     return this.admin.info('commandstats');
   }

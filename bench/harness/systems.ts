@@ -56,12 +56,14 @@ export class OurService implements System {
   private children: MeasuredChild[] = [];
   private redis!: BenchRedis;
   private pub!: Redis;
+  private pubsubLimit = '';
 
   constructor(private readonly nodeArgs: string[] = []) {}
 
   async start(redis: BenchRedis, instances: number): Promise<MeasuredChild[]> {
     this.redis = redis;
     this.pub = new Redis({ host: '127.0.0.1', port: redis.port });
+    this.pubsubLimit = await redis.pubsubOutputLimit();
     for (let i = 0; i < instances; i++) {
       const name = `ours-${String.fromCharCode(65 + i)}`;
       this.children.push(
@@ -109,10 +111,12 @@ export class OurService implements System {
         ? Array.from({ length: count }, (_, i) => JSON.stringify(message(i)))
         : undefined;
     const started = Date.now();
+    let throttled = false;
     if (mode === 'bulk') {
       let acceptedNow = base;
       for (let from = 0; from < count; from += CHUNK) {
         while (from - (acceptedNow - base) > MAX_AHEAD) {
+          throttled = true;
           await sleep(POLL_MS);
           acceptedNow = await this.accepted();
         }
@@ -135,7 +139,16 @@ export class OurService implements System {
       await Promise.all(sent);
       await client.close();
     }
-    return { elapsedMs: await this.waitAccepted(base + count, started) };
+    const elapsedMs = await this.waitAccepted(base + count, started);
+    if (throttled) {
+      // A product limit, not a bench artefact: a producer that outruns ingest loses messages.
+      console.log(
+        `  producer throttled to ${MAX_AHEAD} tasks ahead of acceptance: Redis cuts off a ` +
+          `subscriber whose pub/sub output buffer passes client-output-buffer-limit pubsub ` +
+          `(${this.pubsubLimit}), and messages published meanwhile are lost`,
+      );
+    }
+    return { elapsedMs };
   }
 
   async submitPeriodic(plan: PeriodicPlan): Promise<SubmitResult> {
