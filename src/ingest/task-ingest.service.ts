@@ -46,8 +46,8 @@ export class TaskIngestService {
   private readonly parseOptions: ParseOptions;
   private readonly budget: IngestBudget;
   private readonly pauses: ReadPauseLog;
-  private tasks: AcceptItem[] = [];
-  private deadLetters: string[] = [];
+  private readonly tasks: AcceptItem[] = [];
+  private readonly deadLetters: string[] = [];
   private flushing: Promise<void> | undefined;
 
   constructor(
