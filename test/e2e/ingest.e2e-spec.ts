@@ -160,11 +160,11 @@ describe('ingest of hostile input (three instances, real redis-server)', () => {
     const dueMs = Date.now() + 500;
     await publishRaw(redis, CHANNEL, [
       JSON.stringify({
-        id,
         Name: 'OncePingTask',
+        id,
         toRunAt: unixSeconds(dueMs),
         TIMEOUT: '2',
-        Url: ping.url(id),
+        url: ping.url(id),
       }),
     ]);
     await eventually(() => ping.count(id) === 1, `task ${id} sent with lower-case field names`);
