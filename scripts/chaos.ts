@@ -192,15 +192,14 @@ class Chaos {
     if (this.redisDown || this.unconfirmed.size === 0) return;
     const entries = [...this.unconfirmed.values()];
     const pipeline = this.redis.pipeline();
-    for (const { task } of entries) {
-      pipeline.hexists(`{${PREFIX}}tasks`, task.id);
-      pipeline.hexists(`{${PREFIX}}done`, task.id);
-    }
+    for (const { task } of entries) pipeline.hexists(`{${PREFIX}}tasks`, task.id);
     const replies = await pipeline.exec().catch(() => null);
     if (!replies) return;
+    // Completed tasks are remembered by a digest of their content, not by ID: one that ran was stored.
+    const ran = this.ping.counts();
     const again: string[] = [];
     entries.forEach((entry, i) => {
-      const stored = replies[2 * i][1] === 1 || replies[2 * i + 1][1] === 1;
+      const stored = replies[i][1] === 1 || ran.has(entry.task.id);
       if (stored) {
         this.unconfirmed.delete(entry.task.id);
         this.submitted.push(entry.late ? { ...entry.task, owedFromMs: entry.sentAt } : entry.task);

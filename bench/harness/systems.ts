@@ -89,7 +89,7 @@ export class OurService implements System {
     const [[, live], [, done]] = (await this.pub
       .pipeline()
       .hlen(`{${PREFIX}}tasks`)
-      .hlen(`{${PREFIX}}done`)
+      .zcard(`{${PREFIX}}completed`)
       .exec()) as [[null, number], [null, number]];
     return live + done;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, LoggerService } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
 import { printable } from '../logging/printable';
@@ -35,8 +35,9 @@ export class TaskIngestService {
   private readonly logger = new Logger(TaskIngestService.name);
   /** A task accepted but not stored exists only in this process: not storing it is an error. */
   private readonly storeOutage = new OutageLog(
-    errorsOnly(this.logger),
+    this.logger,
     'store accepted tasks in Redis',
+    'error',
   );
   private readonly deadLetterOutage = new OutageLog(
     this.logger,
@@ -211,13 +212,4 @@ function errorText(error: unknown): string {
 
 function mib(bytes: number): string {
   return `${(bytes / MIB).toFixed(1)} MiB`;
-}
-
-/** `OutageLog` reports a failure as a warning; this logger makes it an error. */
-function errorsOnly(logger: Logger): LoggerService {
-  return {
-    log: (message: string) => logger.log(message),
-    warn: (message: string) => logger.error(message),
-    error: (message: string) => logger.error(message),
-  };
 }

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { printable } from '../logging/printable';
 
 /**
  * Logs a repeating failure once when it starts and once when it ends, so that a Redis outage
@@ -7,16 +8,18 @@ import type { LoggerService } from '@nestjs/common';
 export class OutageLog {
   private down = false;
 
+  /** `level`: how the start of an outage is logged (`error` where something may be lost). */
   constructor(
     private readonly logger: LoggerService,
     private readonly what: string,
+    private readonly level: 'warn' | 'error' = 'warn',
   ) {}
 
   failed(error: unknown): void {
     if (this.down) return;
     this.down = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.warn(`Cannot ${this.what} (retrying with backoff): ${reason}`);
+    const reason = printable(error instanceof Error ? error.message : String(error), 500);
+    this.logger[this.level](`Cannot ${this.what} (retrying with backoff): ${reason}`);
   }
 
   succeeded(): void {

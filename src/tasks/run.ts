@@ -37,7 +37,7 @@ export class Run {
   /** Starts the handler; `invoke` may throw, return anything, or never settle. */
   start(timeoutMs: number, logger: LoggerService, invoke: (context: TaskContext) => unknown): void {
     this.timer = setTimeout(
-      () => this.abort(new TaskAbortedError(this.started.id, 'timeout', `${timeoutMs} ms`)),
+      () => this.abort(new TaskAbortedError(this.started.id, 'timeout', `after ${timeoutMs} ms`)),
       timeoutMs,
     );
     const context = this.context(logger);

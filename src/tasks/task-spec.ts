@@ -5,7 +5,7 @@
  * what the producer sent (normalised), never what was computed on arrival.
  */
 export interface TaskSpec {
-  /** Producer's ID (int64 kept as text), or a generated snowflake. */
+  /** Producer's ID (int64 kept as text), or, when the message had none, `msg:` + a digest of its text. */
   readonly id: string;
   /** Registered handler name, e.g. `OncePingTask`. */
   readonly name: string;

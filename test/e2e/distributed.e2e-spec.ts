@@ -107,7 +107,7 @@ describe('several instances on one Redis', () => {
     const firstDue = Math.min(...tasks.map((task) => task.dueMs));
     await eventually(
       async () =>
-        (await redis.hlen(key('tasks'))) + (await redis.hlen(key('done'))) >= tasks.length,
+        (await redis.hlen(key('tasks'))) + (await redis.zcard(key('completed'))) >= tasks.length,
       `all ${tasks.length} tasks to be stored`,
       60_000,
     );

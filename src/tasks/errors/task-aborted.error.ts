@@ -8,7 +8,7 @@ export type AbortKind =
   | 'shutdown';
 
 const WHY: Readonly<Record<AbortKind, string>> = {
-  timeout: 'ran past its timeout',
+  timeout: 'timed out',
   'lease-expired':
     'could not renew its lease in time (Redis unreachable, or this process stalled), so another ' +
     'instance may take it over',
@@ -31,6 +31,6 @@ export class TaskAbortedError extends Error {
     readonly kind: AbortKind,
     detail?: string,
   ) {
-    super(`task ${taskId} ${WHY[kind]}${detail === undefined ? '' : ` (${detail})`}`);
+    super(`task ${taskId} ${WHY[kind]}${detail === undefined ? '' : ` ${detail}`}`);
   }
 }
