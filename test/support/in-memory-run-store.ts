@@ -1,0 +1,444 @@
+import type {
+  Claim,
+  ClaimRef,
+  CompleteCode,
+  CompleteResult,
+  LostLease,
+  LostReason,
+  RunOutcome,
+  StartResult,
+} from '../../src/store/task-store';
+import type { RunStore } from '../../src/tasks/task-runner.service';
+
+/**
+ * How calls reach the fake Redis:
+ * - `up`: each call runs at once and answers on the next microtask;
+ * - `paused`: calls wait unexecuted (as under `CLIENT PAUSE`), then run and answer on `resume()`;
+ * - `lagging`: calls run at once but their replies wait for `resume()` (a slow network): the
+ *   store's state has changed while the caller does not know it yet;
+ * - `down`: calls fail (connection refused), with nothing changed.
+ */
+export type Link = 'up' | 'paused' | 'lagging' | 'down';
+
+/** What a call asked for. */
+type CallArgs =
+  | { method: 'startRuns'; leaseMs: number; claims: Claim[] }
+  | { method: 'renewLeases'; leaseMs: number; refs: ClaimRef[] }
+  | {
+      method: 'completeRuns';
+      owner: string;
+      windowMs: number | null;
+      leaseMs: number;
+      outcomes: RunOutcome[];
+    };
+
+/** One call the runner made, whatever became of it: `at` is when it was sent, `link` how. */
+export type StoreCall = CallArgs & { at: number; link: Link };
+
+/** An outcome the store applied, with its answer. `at` is when it was applied. */
+export interface Written {
+  at: number;
+  outcome: RunOutcome;
+  code: CompleteCode;
+  next?: Claim;
+}
+
+/** `token|dueMs|owner[|run]` of lease.lua, plus its expiry from the `leased` set. */
+export interface Lease {
+  token: number;
+  dueMs: number;
+  owner: string;
+  running: boolean;
+  expiresAt: number;
+}
+
+export interface TaskTimes {
+  dueMs: number;
+  /** Present for periodic tasks, as the `period` hash holds them. */
+  intervalMs?: number;
+  endTimeMs?: number;
+}
+
+export interface StoreSettings {
+  /** Redis server time; the faked `Date.now` by default, so that one fake clock drives both sides. */
+  now: () => number;
+  /** Lease length of the claims the test controls make (`claim`, `takeOver`, `reschedule`). */
+  leaseMs: number;
+  /** `DELAYTASK_MAX_STALLS`: lost runs an occurrence may have and still be started again. */
+  maxStalls: number;
+}
+
+/** Who claims a periodic task's next occurrence, up to which time (occurrence.lua's arguments). */
+interface Claimant {
+  owner: string;
+  horizon: number;
+  leaseMs: number;
+}
+const NO_CLAIM: Claimant = { owner: '', horizon: -Infinity, leaseMs: 0 };
+
+/** The instance that takes a task over when a spec does not name one. */
+export const OTHER_INSTANCE = 'another-instance';
+
+/**
+ * The run-side state of the Lua scripts (startRuns-12, renewLeases-4, completeRuns-12 and their
+ * includes) in plain maps, for unit specs of the runner: one record and at most one lease per
+ * task, a global fencing counter, starts counted per occurrence, superseded runs of replaced
+ * content. It models what the runner can observe, not every corner (no digests, no pruning, no
+ * byte accounting), and adds controls for what other instances and operators do, and for how
+ * Redis answers (`link`).
+ */
+export class InMemoryRunStore implements RunStore {
+  /** Every call, in the order it was made. */
+  readonly calls: StoreCall[] = [];
+  /** Every outcome completeRuns applied, in order. */
+  readonly written: Written[] = [];
+  private readonly settings: StoreSettings;
+  private readonly tasks = new Map<string, string>();
+  private readonly periods = new Map<string, { intervalMs: number; endTimeMs?: number }>();
+  private readonly due = new Map<string, number>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly attempts = new Map<string, number>();
+  private readonly superseded = new Map<string, { token: number; untilMs: number }>();
+  private readonly failures = new Map<string, string>();
+  private readonly failedIds = new Set<string>();
+  private readonly doneIds = new Set<string>();
+  private readonly held: (() => void)[] = [];
+  private fence = 0;
+  private link: Link = 'up';
+
+  constructor(settings: Partial<StoreSettings> = {}) {
+    this.settings = { now: () => Date.now(), leaseMs: 5000, maxStalls: 1, ...settings };
+  }
+
+  // ---- RunStore ----
+
+  startRuns(leaseMs: number, claims: readonly Claim[]): Promise<StartResult> {
+    return this.send({ method: 'startRuns', leaseMs, claims: [...claims] }, () =>
+      this.start(leaseMs, claims),
+    );
+  }
+
+  renewLeases(leaseMs: number, refs: readonly ClaimRef[]): Promise<LostLease[]> {
+    // TaskStore answers an empty batch without a round trip.
+    if (refs.length === 0) return Promise.resolve([]);
+    return this.send({ method: 'renewLeases', leaseMs, refs: [...refs] }, () =>
+      this.renew(leaseMs, refs),
+    );
+  }
+
+  completeRuns(
+    owner: string,
+    windowMs: number | null,
+    leaseMs: number,
+    outcomes: readonly RunOutcome[],
+  ): Promise<CompleteResult[]> {
+    if (outcomes.length === 0) return Promise.resolve([]);
+    const args: CallArgs = {
+      method: 'completeRuns',
+      owner,
+      windowMs,
+      leaseMs,
+      outcomes: [...outcomes],
+    };
+    return this.send(args, () => this.complete(owner, windowMs, leaseMs, outcomes));
+  }
+
+  // ---- how Redis answers ----
+
+  setLink(link: Exclude<Link, 'up'>): void {
+    this.link = link;
+  }
+
+  /** Back to `up`: held calls run (if paused) and answer, in the order they were made. */
+  resume(): void {
+    this.link = 'up';
+    for (const release of this.held.splice(0)) release();
+  }
+
+  // ---- what ingest, other instances and operators do ----
+
+  /** A stored task waiting in the due set (acceptTasks outside the window). */
+  addTask(id: string, record: string, times: TaskTimes): void {
+    this.tasks.set(id, record);
+    if (times.intervalMs === undefined) this.periods.delete(id);
+    else this.periods.set(id, { intervalMs: times.intervalMs, endTimeMs: times.endTimeMs });
+    this.due.set(id, times.dueMs);
+  }
+
+  /** claimDue for one task: it leaves the due set with a new token and a lease for `owner`. */
+  claim(id: string, owner: string): Claim {
+    const dueMs = this.due.get(id);
+    if (dueMs === undefined) throw new Error(`fake store: task ${id} is not waiting in due`);
+    this.due.delete(id);
+    return this.claimAt(id, dueMs, owner, this.settings.leaseMs);
+  }
+
+  /** addTask then claim: what acceptTasks does for a task due within the owner's window. */
+  addClaimed(id: string, record: string, times: TaskTimes, owner: string): Claim {
+    this.addTask(id, record, times);
+    return this.claim(id, owner);
+  }
+
+  /**
+   * The holder's lease lapsed, reclaimExpired put the task back and `owner` claimed it again:
+   * a new token at the same due time; the lost start stays counted (startRuns judges maxStalls).
+   */
+  takeOver(id: string, owner: string = OTHER_INSTANCE): Claim {
+    const lease = this.leases.get(id);
+    if (!lease) throw new Error(`fake store: task ${id} has no lease to take over`);
+    this.leases.delete(id);
+    this.due.set(id, lease.dueMs);
+    return this.claim(id, owner);
+  }
+
+  /**
+   * The same ID arrives with new content (acceptTasks `retire` and `write`): a started run of the
+   * old content is superseded until its lease expiry; the new content waits in due, or is claimed
+   * for `claimFor` as when it is due within that instance's window.
+   */
+  reschedule(id: string, record: string, times: TaskTimes, claimFor?: string): Claim | undefined {
+    const lease = this.leases.get(id);
+    if (lease?.running) this.superseded.set(id, { token: lease.token, untilMs: lease.expiresAt });
+    this.leases.delete(id);
+    this.attempts.delete(id);
+    this.failures.delete(id);
+    this.failedIds.delete(id);
+    this.addTask(id, record, times);
+    return claimFor === undefined ? undefined : this.claim(id, claimFor);
+  }
+
+  /** The task is gone (an operator deleted it): record, lease and everything else. */
+  remove(id: string): void {
+    for (const map of [this.tasks, this.periods, this.due, this.leases, this.attempts]) {
+      map.delete(id);
+    }
+  }
+
+  /** reclaimExpired-4: lapsed leases go back to due at their due time; returns how many. */
+  reclaimExpired(): number {
+    const now = this.settings.now();
+    let count = 0;
+    for (const [id, lease] of [...this.leases]) {
+      if (lease.expiresAt > now) continue;
+      this.leases.delete(id);
+      if (this.tasks.has(id)) this.due.set(id, lease.dueMs);
+      count++;
+    }
+    return count;
+  }
+
+  // ---- what specs read ----
+
+  leaseOf(id: string): Readonly<Lease> | undefined {
+    return this.leases.get(id);
+  }
+
+  dueAt(id: string): number | undefined {
+    return this.due.get(id);
+  }
+
+  attemptsOf(id: string): number {
+    return this.attempts.get(id) ?? 0;
+  }
+
+  /** The last failure kept for the task (JSON as completeRuns and startRuns write it). */
+  failureOf(id: string): string | undefined {
+    return this.failures.get(id);
+  }
+
+  isFailed(id: string): boolean {
+    return this.failedIds.has(id);
+  }
+
+  isDone(id: string): boolean {
+    return this.doneIds.has(id);
+  }
+
+  callsOf<M extends StoreCall['method']>(method: M): Extract<StoreCall, { method: M }>[] {
+    return this.calls.filter((call): call is Extract<StoreCall, { method: M }> => {
+      return call.method === method;
+    });
+  }
+
+  // ---- the scripts ----
+
+  private send<T>(args: CallArgs, run: () => T): Promise<T> {
+    const link = this.link;
+    this.calls.push({ ...args, at: this.settings.now(), link });
+    switch (link) {
+      case 'up':
+        return Promise.resolve(run());
+      case 'down':
+        return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379 (fake outage)'));
+      case 'paused':
+        return new Promise<T>((resolve) => this.held.push(() => resolve(run())));
+      case 'lagging': {
+        const result = run();
+        return new Promise<T>((resolve) => this.held.push(() => resolve(result)));
+      }
+    }
+  }
+
+  private start(leaseMs: number, claims: readonly Claim[]): StartResult {
+    const now = this.settings.now();
+    const result: StartResult = { nowMs: now, started: [], stale: [], later: [], stalled: [] };
+    for (const claim of claims) this.startOne(claim, leaseMs, now, result);
+    return result;
+  }
+
+  private startOne(claim: Claim, leaseMs: number, now: number, result: StartResult): void {
+    const { id } = claim;
+    const lease = this.leases.get(id);
+    const record = this.tasks.get(id);
+    if (!lease || lease.token !== claim.token || record === undefined) {
+      result.stale.push(claim);
+      return;
+    }
+    if (lease.dueMs > now) {
+      result.later.push({ claim, atMs: lease.dueMs });
+      return;
+    }
+    const busyUntil = this.supersededUntil(id, now);
+    if (busyUntil > now) {
+      result.later.push({ claim, atMs: busyUntil });
+      return;
+    }
+    const lost = this.attemptsOf(id);
+    if (lost > this.settings.maxStalls) {
+      this.leases.delete(id);
+      this.attempts.delete(id);
+      const failure = { outcome: 'stalled', at: now, attempt: lost, error: `lost ${lost} time(s)` };
+      this.endOccurrence(id, lease.dueMs, false, JSON.stringify(failure), NO_CLAIM, now);
+      result.stalled.push({ claim, lost });
+      return;
+    }
+    lease.running = true;
+    lease.expiresAt = now + leaseMs;
+    this.attempts.set(id, lost + 1);
+    result.started.push({ ...claim, record, attempt: lost + 1 });
+  }
+
+  private renew(leaseMs: number, refs: readonly ClaimRef[]): LostLease[] {
+    const now = this.settings.now();
+    const lost: LostLease[] = [];
+    for (const { id, token } of refs) {
+      const lease = this.leases.get(id);
+      if (lease?.token === token) lease.expiresAt = now + leaseMs;
+      else lost.push({ id, token, reason: this.lostReason(id, token) });
+    }
+    return lost;
+  }
+
+  private lostReason(id: string, token: number): LostReason {
+    if (this.superseded.get(id)?.token === token) return 'rescheduled';
+    if (!this.tasks.has(id)) return 'removed';
+    return 'takenOver';
+  }
+
+  private complete(
+    owner: string,
+    windowMs: number | null,
+    leaseMs: number,
+    outcomes: readonly RunOutcome[],
+  ): CompleteResult[] {
+    const now = this.settings.now();
+    // windowMs null claims no next occurrence, like the script's horizon of -math.huge.
+    const horizon = windowMs === null ? -Infinity : now + windowMs;
+    return outcomes.map((outcome) => {
+      const result = this.completeOne(outcome, owner, horizon, leaseMs, now);
+      this.written.push({ at: now, outcome, ...result });
+      return result;
+    });
+  }
+
+  private completeOne(
+    outcome: RunOutcome,
+    owner: string,
+    horizon: number,
+    leaseMs: number,
+    now: number,
+  ): CompleteResult {
+    const { id, token } = outcome;
+    const lease = this.leases.get(id);
+    if (lease?.token !== token) {
+      // The stopped run of replaced content lets the new content start.
+      if (this.superseded.get(id)?.token === token) this.superseded.delete(id);
+      return { code: 'stale' };
+    }
+    this.leases.delete(id);
+    if (outcome.outcome === 'abandoned' || outcome.outcome === 'unstarted') {
+      if (outcome.outcome === 'unstarted') {
+        const left = this.attemptsOf(id) - 1;
+        if (left > 0) this.attempts.set(id, left);
+        else this.attempts.delete(id);
+      }
+      this.due.set(id, lease.dueMs);
+      return { code: 'released' };
+    }
+    this.attempts.delete(id);
+    const claimant = { owner, horizon, leaseMs };
+    if (outcome.outcome === 'error' || outcome.outcome === 'timeout') {
+      const { error, attempt } = outcome;
+      const failure = JSON.stringify({ outcome: outcome.outcome, error, at: now, attempt });
+      return this.endOccurrence(id, lease.dueMs, false, failure, claimant, now);
+    }
+    return this.endOccurrence(id, lease.dueMs, true, '', claimant, now);
+  }
+
+  /** occurrence.lua: the next grid point of a periodic task, claimed when within the window. */
+  private endOccurrence(
+    id: string,
+    dueMs: number,
+    ok: boolean,
+    failure: string,
+    claimant: Claimant,
+    now: number,
+  ): CompleteResult {
+    if (!this.tasks.has(id)) return { code: 'done' };
+    const period = this.periods.get(id);
+    if (period) {
+      const { intervalMs, endTimeMs } = period;
+      const nextMs = dueMs + intervalMs * (Math.max(0, Math.floor((now - dueMs) / intervalMs)) + 1);
+      if (endTimeMs === undefined || nextMs <= endTimeMs) {
+        if (ok) this.failures.delete(id);
+        else this.failures.set(id, failure);
+        if (nextMs <= claimant.horizon) {
+          return { code: 'next', next: this.claimAt(id, nextMs, claimant.owner, claimant.leaseMs) };
+        }
+        this.due.set(id, nextMs);
+        return { code: 'next' };
+      }
+      this.finish(id);
+      return { code: 'done' };
+    }
+    if (ok) {
+      this.finish(id);
+      return { code: 'done' };
+    }
+    this.failedIds.add(id);
+    this.failures.set(id, failure);
+    return { code: 'failed' };
+  }
+
+  private finish(id: string): void {
+    this.tasks.delete(id);
+    this.periods.delete(id);
+    this.failures.delete(id);
+    this.doneIds.add(id);
+  }
+
+  /** claim.lua: a new fencing token, a lease that lasts leaseMs past max(dueMs, now). */
+  private claimAt(id: string, dueMs: number, owner: string, leaseMs: number): Claim {
+    const token = ++this.fence;
+    const expiresAt = Math.max(dueMs, this.settings.now()) + leaseMs;
+    this.leases.set(id, { token, dueMs, owner, running: false, expiresAt });
+    return { id, dueMs, token };
+  }
+
+  /** Until when a superseded run of replaced content may still run (a lapsed one is forgotten). */
+  private supersededUntil(id: string, now: number): number {
+    const untilMs = this.superseded.get(id)?.untilMs ?? -Infinity;
+    if (untilMs <= now) this.superseded.delete(id);
+    return untilMs;
+  }
+}
