@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { OutageLog } from '../store/outage-log';
 import type { Claim, CompleteResult, RunOutcome } from '../store/task-store';
+import { describe } from './run';
 
 /** Outcomes per script call, at most. */
 const BATCH = 1000;
@@ -25,7 +26,7 @@ export class OutcomeWriter {
   private stopping = false;
 
   constructor(
-    logger: LoggerService,
+    private readonly logger: LoggerService,
     windowMs: number,
     private readonly complete: CompleteRuns,
     private readonly onNext: (claims: Claim[]) => void,
@@ -62,6 +63,17 @@ export class OutcomeWriter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     await this.writeAll();
     this.writing = undefined;
+    // Written while the last reply was being handled: nobody else would write it.
+    if (this.outcomes.length > 0 && !this.stopping) this.writing = this.writeSoon();
+  }
+
+  /** A listener's failure is its own: the batch was written and is not written again. */
+  private handOn(next: Claim[]): void {
+    try {
+      this.onNext(next);
+    } catch (error) {
+      this.logger.error(`Could not hold ${next.length} next occurrence(s): ${describe(error)}`);
+    }
   }
 
   private async writeAll(): Promise<void> {
@@ -71,7 +83,7 @@ export class OutcomeWriter {
         const results = await this.complete(this.windowMs, batch);
         this.outage.succeeded();
         const next = results.flatMap((result) => (result.next ? [result.next] : []));
-        if (next.length > 0) this.onNext(next);
+        if (next.length > 0) this.handOn(next);
       } catch (error) {
         this.outage.failed(error);
         this.outcomes.unshift(...batch);

@@ -162,8 +162,10 @@ export class TaskRunner {
       }
     }
     const dropped = this.confirmed.remove(({ started }) => lostReason.has(started.token));
+    // Only what this renewal carried: a run confirmed while it was on its way was not renewed.
+    const renewed = new Set(batch.map(({ token }) => token));
     for (const entry of this.confirmed.values()) {
-      if (!lostReason.has(entry.started.token)) {
+      if (renewed.has(entry.started.token)) {
         entry.leaseUntil = Math.max(entry.leaseUntil, leaseUntil);
       }
     }
@@ -214,7 +216,9 @@ export class TaskRunner {
     while (this.running.size < this.options.concurrency) {
       const next = this.confirmed.shift();
       if (!next) break;
-      this.launch(next);
+      // Its lease may have lapsed while it waited (a stall): not to be started here any more.
+      if (next.leaseUntil <= performance.now()) this.giveBack(next.started);
+      else this.launch(next);
     }
     if (
       this.confirming < CONFIRMS_IN_FLIGHT &&
