@@ -9,10 +9,12 @@ import { delayTaskOptionsFromEnv, httpPortFromEnv } from './config/env.config';
 import { REDIS_CLIENT } from './delay-task.constants';
 import { DelayTaskTransport } from './ingest/delay-task.transport';
 import { RedisRefusedError } from './store/redis-handshake';
+import { errorText } from './tasks/run';
 
 const logger = new Logger('Main');
 
 async function bootstrap(): Promise<void> {
+  survive();
   if (existsSync('.env')) process.loadEnvFile('.env');
   // Fail fast on a bad variable, before anything connects.
   const options = delayTaskOptionsFromEnv(process.env);
@@ -27,6 +29,20 @@ async function bootstrap(): Promise<void> {
   logger.log(`Ready: subscribed to ${options.prefix}${options.topic}`);
 
   closeOnSignals(app, logger);
+}
+
+/**
+ * Handler code can throw where no caller waits (a timer's callback, a listener on its abort
+ * signal) or leave a rejected promise nobody handles. Node would end the process, and every task
+ * running in it with it: the service logs the error and goes on instead.
+ */
+function survive(): void {
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error(`Unhandled promise rejection (a task handler's?): ${errorText(reason)}`);
+  });
+  process.on('uncaughtException', (error: Error) => {
+    logger.error(`Uncaught exception (a task handler's?): ${errorText(error)}`, error.stack);
+  });
 }
 
 /**

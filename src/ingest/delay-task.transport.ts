@@ -6,6 +6,7 @@ import { redisOptionsFromUrl } from '../config/redis-url';
 import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
 import { printable } from '../logging/printable';
 import { OutageLog } from '../store/outage-log';
+import { RedisRefusedError } from '../store/redis-handshake';
 import {
   IncomingTaskMessage,
   TaskMessageDeserializer,
@@ -35,7 +36,7 @@ export class DelayTaskTransport extends ServerRedis {
   constructor(options: DelayTaskOptions) {
     const channel = options.prefix + options.topic;
     super({
-      ...redisOptionsFromUrl(options.redisUrl),
+      ...redisOptionsFromUrl(options.redisUrl, options.redisCaFile),
       // We subscribe again ourselves, to log when the channel is heard again.
       autoResubscribe: false,
       deserializer: new TaskMessageDeserializer(channel),
@@ -115,7 +116,11 @@ export class DelayTaskTransport extends ServerRedis {
 
   // Nest logs every error and every reconnect attempt; during an outage that is a line per retry.
   override registerErrorListener(client: Redis): void {
-    client.on('error', (error: Error) => this.outage.failed(error));
+    client.on('error', (error: Error) => {
+      // A refused AUTH or SELECT is not retried: saying "retrying" would be wrong.
+      if (error instanceof RedisRefusedError) this.log.error(error.message);
+      else this.outage.failed(error);
+    });
   }
 
   override registerReconnectListener(): void {}

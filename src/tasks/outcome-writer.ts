@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { OutageLog } from '../store/outage-log';
 import type { Claim, CompleteResult, RunOutcome } from '../store/task-store';
-import { describe } from './run';
+import { errorText } from './run';
 
 /** Outcomes per script call, at most. */
 const BATCH = 1000;
@@ -72,7 +72,7 @@ export class OutcomeWriter {
     try {
       this.onNext(next);
     } catch (error) {
-      this.logger.error(`Could not hold ${next.length} next occurrence(s): ${describe(error)}`);
+      this.logger.error(`Could not hold ${next.length} next occurrence(s): ${errorText(error)}`);
     }
   }
 

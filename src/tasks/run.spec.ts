@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RunOutcome, StartedRun } from '../store/task-store';
 import { TaskAbortedError } from './errors/task-aborted.error';
-import { describe as describeError, Run } from './run';
+import { errorText, Run } from './run';
 import type { TaskContext } from './task-context';
 
 const quiet: LoggerService = {
@@ -75,11 +75,11 @@ describe('Run', () => {
 
 describe('describe (a handler error as text)', () => {
   it('names an Error by its name and message', () => {
-    expect(describeError(new RangeError('out of range'))).toBe('RangeError: out of range');
+    expect(errorText(new RangeError('out of range'))).toBe('RangeError: out of range');
   });
 
   it('cuts a long text to 2000 characters and marks the cut', () => {
-    const text = describeError('x'.repeat(5000));
+    const text = errorText('x'.repeat(5000));
     expect(text).toBe(`${'x'.repeat(2000)}…`);
   });
 });

@@ -43,7 +43,7 @@ export class Run {
     const context = this.context(logger);
     new Promise((resolve) => resolve(invoke(context))).then(
       () => this.settle('ok'),
-      (error: unknown) => this.settle('error', describe(error)),
+      (error: unknown) => this.settle('error', errorText(error)),
     );
   }
 
@@ -82,7 +82,7 @@ export class Run {
 }
 
 /** A handler's error as text, whatever was thrown (a getter that throws, a Symbol, a Proxy). */
-export function describe(error: unknown): string {
+export function errorText(error: unknown): string {
   let text: string;
   try {
     text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
