@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, type ClientRequest, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { printable } from '../logging/printable';
 import { PING_ALLOW_VARIABLE, PingOptions } from './ping-options';
 
@@ -28,7 +28,7 @@ export class PingError extends Error {
  * text escaped (`printable`), so neither can forge a log line.
  */
 @Injectable()
-export class PingClient implements OnModuleDestroy {
+export class PingClient implements OnApplicationShutdown {
   private readonly httpAgent = new HttpAgent(AGENT_OPTIONS);
   private readonly httpsAgent = new HttpsAgent(AGENT_OPTIONS);
 
@@ -42,7 +42,9 @@ export class PingClient implements OnModuleDestroy {
     return await this.fetch(target, shown, signal);
   }
 
-  onModuleDestroy(): void {
+  // Not onModuleDestroy: that runs before the engine drains its running tasks
+  // (beforeApplicationShutdown), and would cut their requests short.
+  onApplicationShutdown(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

@@ -66,7 +66,7 @@ describe('the ping examples against a local HTTP server', () => {
   });
 
   afterAll(async () => {
-    for (const created of clients) created.onModuleDestroy();
+    for (const created of clients) created.onApplicationShutdown();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });

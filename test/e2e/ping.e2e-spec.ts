@@ -61,6 +61,32 @@ describe('the ping examples in the service (real redis-server, built service pro
     expect(other.hits).toEqual([]);
   });
 
+  it('lets a ping in flight at SIGTERM finish: its connection outlives the drain', async () => {
+    await service?.stop();
+    service = new ServiceProcess({ REDIS_URL: redisServer.url, DELAYTASK_PREFIX: PREFIX });
+    await service.start();
+    allowed.delayMs = 1500;
+    const id = '1000000000003';
+    await publishRaw(redis, CHANNEL, [
+      JSON.stringify({
+        ID: id,
+        Name: 'OncePingTask',
+        ToRunAt: unixSeconds(Date.now()),
+        Url: allowed.url(id),
+      }),
+    ]);
+    await eventually(() => allowed.count(id) === 1, 'the ping to be in flight');
+
+    expect(await service.stop()).toBe(0);
+
+    const [hit] = allowed.hits.filter((h) => h.key === id);
+    expect(hit.abortedAt).toBeUndefined();
+    expect(hit.finishedAt).toBeDefined();
+    expect(await redis.hget(`{${PREFIX}}failures`, id)).toBeNull();
+    expect(await redis.hexists(`{${PREFIX}}tasks`, id)).toBe(0);
+    allowed.delayMs = 0;
+  });
+
   it('refuses to start with a bad DELAYTASK_PING_ALLOW, naming it', async () => {
     const starting = new ServiceProcess({
       REDIS_URL: redisServer.url,
