@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import Redis from 'ioredis';
+import { defaultOptions } from '../../src/delay-task.constants';
+import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
+import { parseTask, type ParseOptions } from '../../src/ingest/parse-task';
+import { TaskMessageDeserializer } from '../../src/ingest/task-message.deserializer';
+import { createRedisClient, TaskKeys, TaskStore, type StoreLimits } from '../../src/store';
+import {
+  CHANNEL,
+  NOW,
+  SOON,
+  keyToken,
+  likelyTaskText,
+  valueToken,
+} from '../support/message-arbitraries';
+import { RedisServerProcess } from '../support/redis-server';
+
+/**
+ * Every record ingest accepts goes through every script as it was accepted: stored, claimed,
+ * started (the record handed back byte for byte), renewed, completed, and a periodic one stays
+ * periodic, whatever its payload holds (lone surrogates, deep nesting, huge numbers).
+ */
+const OWNER = 'prop';
+const LEASE = 30_000;
+const LIMITS: StoreLimits = {
+  completedRetentionMs: 86_400_000,
+  completedMax: 1_000_000,
+  replayWindowMs: 60_000,
+  failedRetentionMs: 86_400_000,
+  failedMax: 100_000,
+  failedMaxBytes: 1024 ** 3,
+  maxStalls: 1,
+};
+const parseOptions: ParseOptions = {
+  nowMs: NOW,
+  isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
+  maxPastMs: 3_600_000,
+  maxFutureMs: 10 * 365 * 86_400_000,
+  minIntervalMs: 50,
+  maxTimeoutMs: 86_400_000,
+};
+const transport = new DelayTaskTransport(defaultOptions());
+const deserializer = new TaskMessageDeserializer(CHANNEL);
+
+let server: RedisServerProcess;
+let redis: Redis;
+let store: TaskStore;
+
+beforeAll(async () => {
+  server = await RedisServerProcess.start();
+  redis = createRedisClient({ host: '127.0.0.1', port: server.port });
+  store = new TaskStore(redis, new TaskKeys('prop:'), LIMITS);
+});
+
+afterAll(async () => {
+  await redis.quit();
+  await server.dispose();
+});
+
+/** Valid tasks, once or periodic, whose payload holds anything JSON can. */
+const validTaskText = fc
+  .tuple(
+    fc.boolean(),
+    fc.bigInt({ min: 1n, max: 2n ** 62n }),
+    fc.array(fc.tuple(keyToken, fc.oneof(valueToken, fc.json())), { maxLength: 6 }),
+  )
+  .map(([periodic, id, payload]) => {
+    const fields = [
+      `"ID":"${id}"`,
+      periodic ? '"Name":"PeriodPingTask","Interval":"60"' : '"Name":"OncePingTask"',
+      `"ToRunAt":${SOON}`,
+      ...payload.map(([key, value]) => `${key}:${value}`),
+    ];
+    return `{${fields.join(',')}}`;
+  });
+
+it('takes every accepted record through every script without a decode failure', async () => {
+  let accepted = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof({ arbitrary: validTaskText, weight: 4 }, likelyTaskText),
+      async (text) => {
+        const result = parseTask(
+          deserializer.deserialize(transport.parseMessage(text)).data,
+          parseOptions,
+        );
+        if (!result.ok) return;
+        accepted++;
+        await redis.flushall();
+        const { spec } = result;
+        const record = JSON.stringify(spec);
+        const now = await store.redisTime();
+        // Due now on the Redis clock; the grid's own times were checked by parseTask.
+        const item = { id: spec.id, record, dueMs: now, intervalMs: spec.intervalMs };
+        const { results } = await store.acceptTasks(OWNER, 10_000, LEASE, [item]);
+        expect(results[0].status).toBe('stored');
+        const claim = { id: spec.id, dueMs: now, token: results[0].token! };
+
+        const { started } = await store.startRuns(LEASE, [claim]);
+        expect(started).toEqual([{ ...claim, record, attempt: 1 }]);
+        expect(await store.renewLeases(LEASE, [claim])).toEqual([]);
+        const [done] = await store.completeRuns(OWNER, null, LEASE, [{ ...claim, outcome: 'ok' }]);
+
+        expect(done.code).toBe(spec.intervalMs === undefined ? 'done' : 'next');
+        const again = await store.acceptTasks(OWNER, 10_000, LEASE, [item]);
+        expect(again.results[0].status).toBe(
+          spec.intervalMs === undefined ? 'completed' : 'duplicate',
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
+  // The generator must mostly make tasks that are accepted, or this proves little.
+  expect(accepted).toBeGreaterThan(100);
+}, 60_000);
