@@ -66,15 +66,7 @@ import { TaskRunner } from './tasks/task-runner.service';
     {
       provide: TASK_STORE,
       useFactory: (redis: Redis, options: DelayTaskOptions) =>
-        new TaskStore(redis, new TaskKeys(options.prefix), {
-          completedRetentionMs: options.completedRetentionMs,
-          completedMax: options.completedMax,
-          replayWindowMs: options.replayWindowMs,
-          failedRetentionMs: options.failedRetentionMs,
-          failedMax: options.failedMax,
-          failedMaxBytes: options.failedMaxBytes,
-          maxStalls: options.maxStalls,
-        }),
+        new TaskStore(redis, new TaskKeys(options.prefix), options),
       inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
     },
     {

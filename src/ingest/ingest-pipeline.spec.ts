@@ -3,9 +3,15 @@ import { defaultOptions } from '../delay-task.constants';
 import { printable } from '../logging/printable';
 import { DEAD_LETTER_ENTRY_MAX_BYTES, deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';
-import { ParseOptions, ParseResult, parseTask } from './parse-task';
+import { ParseResult, parseTask } from './parse-task';
 import { TaskMessageDeserializer } from './task-message.deserializer';
-import { CHANNEL, NOW, SOON, messageText } from '../../test/support/message-arbitraries';
+import {
+  CHANNEL,
+  NOW,
+  PARSE_OPTIONS,
+  SOON,
+  messageText,
+} from '../../test/support/message-arbitraries';
 
 /**
  * Property-based fuzzing of ingest, without Redis: generated message texts take the transport's
@@ -13,14 +19,7 @@ import { CHANNEL, NOW, SOON, messageText } from '../../test/support/message-arbi
  * and a log line.
  */
 
-const parseOptions: ParseOptions = {
-  nowMs: NOW,
-  isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
-  maxPastMs: 3_600_000,
-  maxFutureMs: 10 * 365 * 86_400_000,
-  minIntervalMs: 50,
-  maxTimeoutMs: 86_400_000,
-};
+const parseOptions = PARSE_OPTIONS;
 
 function transport(maxMessageBytes: number): DelayTaskTransport {
   return new DelayTaskTransport({ ...defaultOptions(), maxMessageBytes });

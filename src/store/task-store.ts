@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { StoreArgumentError, UnexpectedReplyError } from './errors';
 import type { TaskKeys } from './keys';
 import type { ScriptArg } from './redis-commands';
@@ -66,16 +67,17 @@ export interface CompleteResult {
 export interface LostLease extends ClaimRef {
   reason: LostReason;
 }
-/** Bounds and policies of what the scripts keep. */
-export interface StoreLimits {
-  completedRetentionMs: number;
-  completedMax: number;
-  replayWindowMs: number;
-  failedRetentionMs: number;
-  failedMax: number;
-  failedMaxBytes: number;
-  maxStalls: number;
-}
+/** Bounds and policies of what the scripts keep (see DelayTaskOptions). */
+export type StoreLimits = Pick<
+  DelayTaskOptions,
+  | 'completedRetentionMs'
+  | 'completedMax'
+  | 'replayWindowMs'
+  | 'failedRetentionMs'
+  | 'failedMax'
+  | 'failedMaxBytes'
+  | 'maxStalls'
+>;
 export interface StoreCounts {
   tasks: number;
   due: number;

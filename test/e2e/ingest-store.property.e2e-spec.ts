@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import Redis from 'ioredis';
 import { defaultOptions } from '../../src/delay-task.constants';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
-import { parseTask, type ParseOptions } from '../../src/ingest/parse-task';
+import { parseTask } from '../../src/ingest/parse-task';
 import { TaskMessageDeserializer } from '../../src/ingest/task-message.deserializer';
 import { createRedisClient, TaskKeys, TaskStore, type StoreLimits } from '../../src/store';
 import {
   CHANNEL,
-  NOW,
+  PARSE_OPTIONS,
   SOON,
   keyToken,
   likelyTaskText,
@@ -31,14 +31,7 @@ const LIMITS: StoreLimits = {
   failedMaxBytes: 1024 ** 3,
   maxStalls: 1,
 };
-const parseOptions: ParseOptions = {
-  nowMs: NOW,
-  isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
-  maxPastMs: 3_600_000,
-  maxFutureMs: 10 * 365 * 86_400_000,
-  minIntervalMs: 50,
-  maxTimeoutMs: 86_400_000,
-};
+const parseOptions = PARSE_OPTIONS;
 const transport = new DelayTaskTransport(defaultOptions());
 const deserializer = new TaskMessageDeserializer(CHANNEL);
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { ParseOptions } from '../../src/ingest/parse-task';
 
 /**
  * Generated task messages, as texts, for property-based tests of ingest: deep nesting, odd
@@ -10,6 +11,16 @@ export const CHANNEL = 'remote-task0:messageQ';
 /** The arrival time the texts' times are relative to. */
 export const NOW = Date.UTC(2025, 10, 26, 12);
 export const SOON = String(NOW / 1000 + 30);
+
+/** What ingest checks messages against, at NOW, with the ping examples registered. */
+export const PARSE_OPTIONS: ParseOptions = {
+  nowMs: NOW,
+  isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
+  maxPastMs: 3_600_000,
+  maxFutureMs: 10 * 365 * 86_400_000,
+  minIntervalMs: 50,
+  maxTimeoutMs: 86_400_000,
+};
 
 /** Any UTF-16 code units: lone surrogates, controls, line separators, bidi overrides. */
 const anyUnits = fc.string({
