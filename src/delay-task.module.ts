@@ -26,7 +26,7 @@ import { ServerClock } from './scheduler/server-clock';
 import { WheelDriver } from './scheduler/wheel-driver.service';
 import { WindowRefill } from './scheduler/window-refill.service';
 import { TaskKeys } from './store/keys';
-import { redisAnswers, startLocalRedis } from './store/local-redis-server';
+import { redisAnswers, startLocalRedis } from './service/local-redis-server';
 import { connectRedisClient } from './store/redis-client';
 import { TaskStore } from './store/task-store';
 import { TaskRegistry } from './tasks/task-registry';

@@ -8,7 +8,7 @@ export { DelayTask } from './tasks/delay-task.decorator';
 export { DelayTaskHandler } from './tasks/delay-task-handler';
 export type { TaskOf } from './tasks/delay-task-handler';
 export type { TaskContext } from './tasks/task-context';
-export type { TaskSpec } from './tasks/task-spec';
+export type { TaskSpec } from './domain/task-spec';
 export { TaskRegistry } from './tasks/task-registry';
 export { TASK_STORE } from './delay-task.constants';
 export type { TaskStore } from './store/task-store';

@@ -1,13 +1,13 @@
 /**
  * Our side of the benchmark: the real engine (`DelayTaskModule`, compiled from src/ by the harness)
- * with one no-op handler, `BenchNoop`, that only records when it started. Boots like src/main.ts:
+ * with one no-op handler, `BenchNoop`, that only records when it started. Boots like src/service/main.ts:
  * the transport is connected as a microservice and "Ready: subscribed to …" is logged once listening.
  * Configured by the environment (REDIS_URL, DELAYTASK_PREFIX, DELAYTASK_CONCURRENCY, …).
  */
 import { Injectable, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
-import { closeOnSignals } from '../../src/close-on-signals';
+import { closeOnSignals } from '../../src/engine/close-on-signals';
 import { delayTaskOptionsFromEnv } from '../../src/config/env.config';
 import { DelayTaskModule } from '../../src/delay-task.module';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';

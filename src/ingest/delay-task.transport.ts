@@ -5,7 +5,7 @@ import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { redisOptionsFromUrl } from '../config/redis-url';
 import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
 import { printable } from '../logging/printable';
-import { OutageLog } from '../store/outage-log';
+import { OutageLog } from '../logging/outage-log';
 import { RedisRefusedError } from '../store/redis-handshake';
 import {
   IncomingTaskMessage,

@@ -1,5 +1,5 @@
 import { fieldValue, foldName } from '../tasks/field-name';
-import type { TaskSpec } from '../tasks/task-spec';
+import type { TaskSpec } from '../domain/task-spec';
 import { messageId } from './message-id';
 import { MAX_NESTING_DEPTH, holdsNonFiniteNumber, nestedDeeperThan } from './json-shape';
 import { isOversizedMessage } from './oversized-message';

@@ -4,8 +4,9 @@ import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.const
 import { printable } from '../logging/printable';
 import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
-import { OutageLog } from '../store/outage-log';
-import type { AcceptItem, Claim, TaskStore } from '../store/task-store';
+import { OutageLog } from '../logging/outage-log';
+import type { AcceptItem, TaskStore } from '../store/task-store';
+import type { Claim } from '../domain/claim';
 import { TaskRegistry } from '../tasks/task-registry';
 import { deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SERVER_CLOCK } from '../delay-task.constants';
-import type { Claim } from '../store/task-store';
+import type { Claim } from '../domain/claim';
 import { TaskRunner } from '../tasks/task-runner.service';
 import { ServerClock } from './server-clock';
 import { TimerHandle, TimingWheel } from './timing-wheel';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
-import { OutageLog } from '../store/outage-log';
+import { OutageLog } from '../logging/outage-log';
 import type { TaskStore } from '../store/task-store';
 import { ServerClock } from './server-clock';
 import { WheelDriver } from './wheel-driver.service';

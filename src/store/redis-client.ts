@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { StoreArgumentError } from './errors';
 import { loadScripts } from './load-scripts';
-import { OutageLog } from './outage-log';
+import { OutageLog } from '../logging/outage-log';
 import { RedisRefusedError } from './redis-handshake';
 
 /**

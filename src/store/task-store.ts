@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
+import type { Claim, ClaimRef, RunOutcome, StartedRun } from '../domain/claim';
 import { StoreArgumentError, UnexpectedReplyError } from './errors';
 import type { TaskKeys } from './keys';
 import type { ScriptArg } from './redis-commands';
@@ -28,27 +29,6 @@ export interface AcceptResult {
   /** Fencing token, set when the task was claimed at once for the accepting owner. */
   token?: number;
 }
-export interface Claim {
-  id: string;
-  /** Scheduled time of the claimed occurrence. */
-  dueMs: number;
-  /** Fencing token of the claim: unique per claim across all tasks, so it names a run. */
-  token: number;
-}
-export interface StartedRun extends Claim {
-  record: string;
-  /** Starts of this occurrence so far, this one included (1 on the first run). */
-  attempt: number;
-}
-export type ClaimRef = Pick<Claim, 'id' | 'token'>;
-/**
- * How a run ended. `abandoned`: it started but was given up without an outcome (its lease could
- * not be kept, or the instance is stopping), so the occurrence is to be started again, this start
- * counted as lost; `unstarted`: confirmed but never started here, so its start is not counted.
- */
-export type RunOutcome =
-  | { id: string; token: number; outcome: 'ok' | 'abandoned' | 'unstarted' }
-  | { id: string; token: number; outcome: 'error' | 'timeout'; error: string; attempt: number };
 export interface StartResult {
   nowMs: number;
   started: StartedRun[];

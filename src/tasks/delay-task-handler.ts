@@ -1,4 +1,4 @@
-import type { TaskSpec } from './task-spec';
+import type { TaskSpec } from '../domain/task-spec';
 import type { TaskContext } from './task-context';
 
 /** A task as its handler sees it: the stored fields plus the handler's own payload fields. */

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Claim, CompleteResult, RunOutcome } from '../store/task-store';
+import type { CompleteResult } from '../store/task-store';
+import type { Claim, RunOutcome } from '../domain/claim';
 import { OutcomeWriter } from './outcome-writer';
 
 const quiet: LoggerService = {

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import { OutageLog } from '../store/outage-log';
-import type { Claim, CompleteResult, RunOutcome } from '../store/task-store';
+import { OutageLog } from '../logging/outage-log';
+import type { CompleteResult } from '../store/task-store';
+import type { Claim, RunOutcome } from '../domain/claim';
 import { errorText } from './run';
 
 /** Outcomes per script call, at most. */

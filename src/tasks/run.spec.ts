@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RunOutcome, StartedRun } from '../store/task-store';
+import type { RunOutcome, StartedRun } from '../domain/claim';
 import { TaskAbortedError } from './errors/task-aborted.error';
 import { errorText, Run } from './run';
 import type { TaskContext } from './task-context';

@@ -7,13 +7,14 @@ import {
 } from '../../test/support/in-memory-run-store';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { defaultOptions } from '../delay-task.constants';
-import type { Claim, CompleteCode, RunOutcome } from '../store/task-store';
+import type { CompleteCode } from '../store/task-store';
+import type { Claim, RunOutcome } from '../domain/claim';
 import { DelayTaskHandler } from './delay-task-handler';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import type { TaskContext } from './task-context';
 import type { TaskRegistry } from './task-registry';
 import { TaskRunner } from './task-runner.service';
-import type { TaskSpec } from './task-spec';
+import type { TaskSpec } from '../domain/task-spec';
 
 const ME = 'instance-under-test';
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);

@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
 import { printable } from '../logging/printable';
-import { OutageLog } from '../store/outage-log';
-import type { Claim, LostLease, RunOutcome, StartedRun, TaskStore } from '../store/task-store';
+import { OutageLog } from '../logging/outage-log';
+import type { LostLease, TaskStore } from '../store/task-store';
+import type { Claim, RunOutcome, StartedRun } from '../domain/claim';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
 import { OutcomeWriter } from './outcome-writer';
-import { decodeRecord } from './task-record';
+import { decodeRecord } from '../domain/task-record';
 import { Run } from './run';
 import { TaskRegistry } from './task-registry';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { redisAnswers, startLocalRedis } from '../../src/store/local-redis-server';
+import { redisAnswers, startLocalRedis } from '../../src/service/local-redis-server';
 import { freePort } from '../support/redis-server';
 
 describe('local redis-server fallback', () => {

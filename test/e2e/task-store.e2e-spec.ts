@@ -9,12 +9,10 @@ import {
   TaskStore,
   UnexpectedReplyError,
   type AcceptItem,
-  type Claim,
-  type ClaimRef,
-  type RunOutcome,
   type StoreLimits,
 } from '../../src/store';
-import type { TaskSpec } from '../../src/tasks/task-spec';
+import type { Claim, ClaimRef, RunOutcome } from '../../src/domain/claim';
+import type { TaskSpec } from '../../src/domain/task-spec';
 import { RedisServerProcess } from '../support/redis-server';
 
 const OWNER = 'instance-a';

@@ -1,13 +1,11 @@
 import type {
-  Claim,
-  ClaimRef,
   CompleteCode,
   CompleteResult,
   LostLease,
   LostReason,
-  RunOutcome,
   StartResult,
 } from '../../src/store/task-store';
+import type { Claim, ClaimRef, RunOutcome } from '../../src/domain/claim';
 import type { RunStore } from '../../src/tasks/task-runner.service';
 
 /**

@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The built service; DELAYTASK_SERVICE_MAIN points at another build (e.g. a mutated copy). */
-const MAIN = process.env.DELAYTASK_SERVICE_MAIN ?? join(__dirname, '..', '..', 'dist', 'main.js');
+const MAIN =
+  process.env.DELAYTASK_SERVICE_MAIN ?? join(__dirname, '..', '..', 'dist', 'service', 'main.js');
 const READY = /Ready: subscribed to/;
 
 /**
- * The built service (`node dist/main.js`) as a child process, so tests can kill it with SIGKILL,
+ * The built service (`node dist/service/main.js`) as a child process, so tests can kill it with SIGKILL,
  * stop it with SIGTERM and restart it, exactly as an operator would.
  */
 export class ServiceProcess {

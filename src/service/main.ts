@@ -4,12 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 import { AppModule } from './app.module';
-import { closeOnSignals } from './close-on-signals';
-import { delayTaskOptionsFromEnv, httpPortFromEnv } from './config/env.config';
-import { REDIS_CLIENT } from './delay-task.constants';
-import { DelayTaskTransport } from './ingest/delay-task.transport';
-import { RedisRefusedError } from './store/redis-handshake';
-import { errorText } from './tasks/run';
+import { closeOnSignals } from '../engine/close-on-signals';
+import { delayTaskOptionsFromEnv, httpPortFromEnv } from '../config/env.config';
+import { REDIS_CLIENT } from '../delay-task.constants';
+import { DelayTaskTransport } from '../ingest/delay-task.transport';
+import { RedisRefusedError } from '../store/redis-handshake';
+import { errorText } from '../tasks/run';
 
 const logger = new Logger('Main');
 

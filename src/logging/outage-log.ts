@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { printable } from '../logging/printable';
+import { printable } from './printable';
 
 /**
  * Logs a repeating failure once when it starts and once when it ends, so that a Redis outage

@@ -1,4 +1,4 @@
-import { InvalidEnvError } from '../config/errors/invalid-env.error';
+import { InvalidEnvError } from '../../config/errors/invalid-env.error';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoggerService } from '@nestjs/common';
-import type { TaskContext } from '../tasks/task-context';
+import type { TaskContext } from '../../tasks/task-context';
 import { OncePingTask } from './once-ping.task';
 import { MAX_PING_BODY_BYTES, PingClient, PingError } from './ping-client';
 import { PingOptions } from './ping-options';

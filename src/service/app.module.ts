@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { delayTaskOptionsFromEnv } from './config/env.config';
-import { DelayTaskModule } from './delay-task.module';
+import { delayTaskOptionsFromEnv } from '../config/env.config';
+import { DelayTaskModule } from '../delay-task.module';
 import { ExamplesModule } from './examples/examples.module';
-import { HealthController } from './health/health.controller';
+import { HealthController } from './health.controller';
 
 @Module({
   imports: [

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DelayTaskHandler, type TaskOf } from '../tasks/delay-task-handler';
-import { fieldValue } from '../tasks/field-name';
-import type { TaskContext } from '../tasks/task-context';
+import { DelayTaskHandler, type TaskOf } from '../../tasks/delay-task-handler';
+import { fieldValue } from '../../tasks/field-name';
+import type { TaskContext } from '../../tasks/task-context';
 import { PingClient, PingError } from './ping-client';
 
 /**

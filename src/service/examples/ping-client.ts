@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, type ClientRequest, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { printable } from '../logging/printable';
+import { printable } from '../../logging/printable';
 import { PING_ALLOW_VARIABLE, PingOptions } from './ping-options';
 
 /** A ping reads at most this much of a body; a larger one is dropped and fails the run. */

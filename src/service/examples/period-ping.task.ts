@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DelayTask } from '../tasks/delay-task.decorator';
+import { DelayTask } from '../../tasks/delay-task.decorator';
 import { PingTask } from './ping';
 
 /** The seed's periodic task: `{"Name":"PeriodPingTask","Interval":"60","EndTime":"…","Url":"…"}`. */

@@ -1,4 +1,4 @@
-import { InvalidEnvError } from '../config/errors/invalid-env.error';
+import { InvalidEnvError } from '../../config/errors/invalid-env.error';
 import { PingOptions } from './ping-options';
 
 const allowing = (list: string): PingOptions => PingOptions.fromEnv({ DELAYTASK_PING_ALLOW: list });
