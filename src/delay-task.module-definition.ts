@@ -11,8 +11,6 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<DelayTaskModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
+  // Global: the engine's own modules read its options, and there is one engine per app.
+  .setExtras({}, (definition) => ({ ...definition, global: true }))
   .build();

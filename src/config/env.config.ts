@@ -1,7 +1,7 @@
 import { DelayTaskOptions } from './delay-task-options.interface';
 import { InvalidEnvError } from './errors/invalid-env.error';
 import { parseRedisUrl, readRedisCa, redactRedisUrl } from './redis-url';
-import { defaultOptions } from '../delay-task.constants';
+import { defaultOptions } from './default-options';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { defaultOptions } from '../delay-task.constants';
+import { defaultOptions } from '../config/default-options';
 import { printable } from '../logging/printable';
 import { DEAD_LETTER_ENTRY_MAX_BYTES, deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';

@@ -124,14 +124,13 @@ export class TaskIngestService {
       this.options.leaseMs,
       batch,
     );
-    this.clock.observe(nowMs);
     const claims: Claim[] = [];
     results.forEach((result, i) => {
       if (result.token !== undefined) {
         claims.push({ id: batch[i].id, dueMs: batch[i].dueMs, token: result.token });
       }
     });
-    this.driver.hold(claims);
+    this.driver.take(nowMs, claims);
   }
 
   private reject(message: IncomingTaskMessage, reason: string, id?: string): void {

@@ -1,5 +1,6 @@
 import { ClientRedis } from '@nestjs/microservices';
-import { TASK_MESSAGE_PATTERN, defaultOptions } from '../delay-task.constants';
+import { defaultOptions } from '../config/default-options';
+import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
 import { DelayTaskTransport } from './delay-task.transport';
 import { isOversizedMessage } from './oversized-message';
 import { ParseOptions, parseTask } from './parse-task';

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import { IntervalJobs } from '../scheduler/interval-jobs';
 import type { TaskStore } from '../store/task-store';
 
 const RECLAIM_LIMIT = 5000;
@@ -16,43 +17,24 @@ const PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class LeaseSweeper {
   private readonly logger = new Logger(LeaseSweeper.name);
-  private readonly jobs: readonly { name: string; everyMs: number; run: () => Promise<unknown> }[];
+  private readonly jobs: IntervalJobs;
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
     @Inject(TASK_STORE) private readonly store: TaskStore,
-    private readonly schedulerRegistry: SchedulerRegistry,
+    @Optional() schedulerRegistry?: SchedulerRegistry,
   ) {
-    const { leaseMs } = options;
-    this.jobs = [
-      {
-        name: 'delaytask:reclaim-expired',
-        everyMs: Math.min(1000, Math.floor(leaseMs / 5)),
-        run: () => this.reclaimExpired(),
-      },
-      {
-        name: 'delaytask:prune-finished',
-        everyMs: PRUNE_INTERVAL_MS,
-        run: () => this.pruneFinished(),
-      },
-    ];
+    this.jobs = new IntervalJobs(this.logger, schedulerRegistry);
   }
 
   start(): void {
-    for (const { name, everyMs, run } of this.jobs) {
-      const timer = setInterval(() => {
-        run().catch((error: Error) => this.logger.debug(`${name} failed: ${error.message}`));
-      }, everyMs);
-      this.schedulerRegistry.addInterval(name, timer);
-    }
+    const reclaimEveryMs = Math.min(1000, Math.floor(this.options.leaseMs / 5));
+    this.jobs.start('delaytask:reclaim-expired', reclaimEveryMs, () => this.reclaimExpired());
+    this.jobs.start('delaytask:prune-finished', PRUNE_INTERVAL_MS, () => this.pruneFinished());
   }
 
   stop(): void {
-    for (const { name } of this.jobs) {
-      if (this.schedulerRegistry.doesExist('interval', name)) {
-        this.schedulerRegistry.deleteInterval(name);
-      }
-    }
+    this.jobs.stopAll();
   }
 
   /** Returns every lapsed claim to the due set; returns how many. */

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
 import { OutageLog } from '../logging/outage-log';
+import { IntervalJobs } from './interval-jobs';
 import type { TaskStore } from '../store/task-store';
 import { ServerClock } from './server-clock';
 import { WheelDriver } from './wheel-driver.service';
@@ -18,10 +19,9 @@ const MAX_ROUNDS = 50;
  */
 @Injectable()
 export class WindowRefill {
-  private readonly outage = new OutageLog(
-    new Logger(WindowRefill.name),
-    'claim due tasks from Redis',
-  );
+  private readonly logger = new Logger(WindowRefill.name);
+  private readonly outage = new OutageLog(this.logger, 'claim due tasks from Redis');
+  private readonly jobs: IntervalJobs;
   private refilling = false;
 
   constructor(
@@ -29,18 +29,19 @@ export class WindowRefill {
     @Inject(TASK_STORE) private readonly store: TaskStore,
     @Inject(SERVER_CLOCK) private readonly clock: ServerClock,
     private readonly driver: WheelDriver,
-    private readonly schedulerRegistry: SchedulerRegistry,
-  ) {}
+    @Optional() schedulerRegistry?: SchedulerRegistry,
+  ) {
+    this.jobs = new IntervalJobs(this.logger, schedulerRegistry);
+  }
 
-  start(): void {
-    const timer = setInterval(() => void this.refill(), this.options.refillIntervalMs);
-    this.schedulerRegistry.addInterval(REFILL_JOB, timer);
+  /** Claims what is due now, then keeps the window filled. */
+  async start(): Promise<void> {
+    await this.refill();
+    this.jobs.start(REFILL_JOB, this.options.refillIntervalMs, () => this.refill());
   }
 
   stop(): void {
-    if (this.schedulerRegistry.doesExist('interval', REFILL_JOB)) {
-      this.schedulerRegistry.deleteInterval(REFILL_JOB);
-    }
+    this.jobs.stopAll();
   }
 
   /** Claims what is due within the window; returns how many tasks it took. */
@@ -56,8 +57,7 @@ export class WindowRefill {
           this.options.leaseMs,
           CLAIM_LIMIT,
         );
-        this.clock.observe(nowMs);
-        this.driver.hold(claims);
+        this.driver.take(nowMs, claims);
         taken += claims.length;
         if (claims.length < CLAIM_LIMIT) break;
       }

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
-import { redactRedisUrl } from '../config/redis-url';
+import type { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { redactRedisUrl, redisOptionsFromUrl } from '../config/redis-url';
 
 const PROBE_TIMEOUT_MS = 1000;
 const START_TIMEOUT_MS = 10_000;
@@ -89,4 +90,14 @@ export async function startLocalRedis(
     `No Redis answered at ${redactRedisUrl(`redis://127.0.0.1:${port}`)}: started a local redis-server ` +
       `there with append-only persistence in ${dataDir}`,
   );
+}
+
+/** When no Redis answers at the configured URL, starts a local one there (see startLocalRedis). */
+export async function ensureLocalRedis(
+  options: Pick<DelayTaskOptions, 'redisUrl' | 'redisCaFile' | 'localRedisDir'>,
+  logger: LoggerService,
+): Promise<void> {
+  const connection = redisOptionsFromUrl(options.redisUrl, options.redisCaFile);
+  if (!(await redisAnswers(connection)))
+    await startLocalRedis(connection, options.localRedisDir, logger);
 }

@@ -10,6 +10,7 @@ import { REDIS_CLIENT } from '../delay-task.constants';
 import { DelayTaskTransport } from '../ingest/delay-task.transport';
 import { RedisRefusedError } from '../store/redis-handshake';
 import { errorText } from '../tasks/run';
+import { ensureLocalRedis } from './local-redis-server';
 
 const logger = new Logger('Main');
 
@@ -20,6 +21,7 @@ async function bootstrap(): Promise<void> {
   const options = delayTaskOptionsFromEnv(process.env);
   const httpPort = httpPortFromEnv(process.env);
 
+  if (options.startLocalRedis) await ensureLocalRedis(options, logger);
   const app = await NestFactory.create(AppModule, { abortOnError: false });
   exitWhenRedisRefuses(app.get<Redis>(REDIS_CLIENT, { strict: false }));
   app.connectMicroservice<CustomStrategy>({ strategy: app.get(DelayTaskTransport) });

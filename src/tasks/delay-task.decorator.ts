@@ -1,5 +1,14 @@
 import { DiscoveryService } from '@nestjs/core';
 
+/** What `@DelayTask` stores on a handler class. */
+export interface DelayTaskMetadata {
+  /** The message's `Name` this handler runs. */
+  readonly name: string;
+}
+
+/** The metadata key `TaskRegistry` finds handlers by (DiscoveryService indexes providers by it). */
+export const DelayTaskHandlerMetadata = DiscoveryService.createDecorator<DelayTaskMetadata>();
+
 /**
  * Marks an injectable `DelayTaskHandler` as the runner of tasks named `name` (the message's `Name`).
  * It only stores metadata; `TaskRegistry` finds the class at bootstrap.
@@ -9,4 +18,6 @@ import { DiscoveryService } from '@nestjs/core';
  * @Injectable()
  * export class OncePingTask extends DelayTaskHandler<{ Url: string }> { ... }
  */
-export const DelayTask = DiscoveryService.createDecorator<string>();
+export function DelayTask(name: string): ClassDecorator {
+  return DelayTaskHandlerMetadata({ name });
+}

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { DelayTask } from './delay-task.decorator';
+import { DelayTaskHandlerMetadata } from './delay-task.decorator';
 import { DelayTaskHandler } from './delay-task-handler';
 import { DuplicateTaskNameError } from './errors/duplicate-task-name.error';
 import { InvalidTaskHandlerError } from './errors/invalid-task-handler.error';
@@ -14,8 +14,10 @@ export class TaskRegistry implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
-    for (const wrapper of this.discovery.getProviders({ metadataKey: DelayTask.KEY })) {
-      const name = this.discovery.getMetadataByDecorator(DelayTask, wrapper);
+    for (const wrapper of this.discovery.getProviders({
+      metadataKey: DelayTaskHandlerMetadata.KEY,
+    })) {
+      const name = this.discovery.getMetadataByDecorator(DelayTaskHandlerMetadata, wrapper)?.name;
       const className = wrapper.metatype?.name ?? String(wrapper.name);
       if (!name) throw new InvalidTaskHandlerError(className, '@DelayTask needs a task name');
       if (!wrapper.isDependencyTreeStatic()) {

@@ -6,7 +6,7 @@ import {
   type TaskTimes,
 } from '../../test/support/in-memory-run-store';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { defaultOptions } from '../delay-task.constants';
+import { defaultOptions } from '../config/default-options';
 import type { CompleteCode } from '../store/task-store';
 import type { Claim, RunOutcome } from '../domain/claim';
 import { DelayTaskHandler } from './delay-task-handler';

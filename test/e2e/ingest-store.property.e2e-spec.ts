@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import Redis from 'ioredis';
-import { defaultOptions } from '../../src/delay-task.constants';
+import { defaultOptions } from '../../src/config/default-options';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
 import { parseTask } from '../../src/ingest/parse-task';
 import { TaskMessageDeserializer } from '../../src/ingest/task-message.deserializer';

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { StoreModule } from '../store/store.module';
+import { TaskRegistry } from './task-registry';
+import { TaskRunner } from './task-runner.service';
+
+/** The task types (found by their `@DelayTask` decorator) and the runner that runs them. */
+@Module({
+  imports: [DiscoveryModule, StoreModule],
+  providers: [TaskRegistry, TaskRunner],
+  exports: [TaskRegistry, TaskRunner],
+})
+export class TasksModule {}
