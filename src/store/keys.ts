@@ -13,8 +13,10 @@ export class TaskKeys {
   readonly due: string;
   /** ZSET id -> lease expiry ms (claimed by some instance: in its wheel or running). */
   readonly leased: string;
-  /** HASH id -> `token|dueMs|owner`, with `|run` appended once the run has started. */
+  /** HASH id -> `token|dueMs|owner`. */
   readonly lease: string;
+  /** ZSET id -> start ms: the tasks whose claim has become a started run. */
+  readonly running: string;
   /** STRING counter; INCR gives each claim a fencing token. */
   readonly fence: string;
   /** HASH id -> number of starts of the current occurrence. */
@@ -46,6 +48,7 @@ export class TaskKeys {
     this.due = `${p}due`;
     this.leased = `${p}leased`;
     this.lease = `${p}lease`;
+    this.running = `${p}running`;
     this.fence = `${p}fence`;
     this.attempts = `${p}attempts`;
     this.superseded = `${p}superseded`;

@@ -107,7 +107,7 @@ export class TaskStore {
       'acceptTasks',
       await this.redis.acceptTasks(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
-        ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.superseded],
+        ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
         ...args,
       ),
       1,
@@ -166,7 +166,7 @@ export class TaskStore {
       'startRuns',
       await this.redis.startRuns(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
-        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded],
+        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
         positive('leaseMs', leaseMs),
         ms('maxStalls', this.limits.maxStalls),
         ...pairs(claims),
@@ -262,7 +262,7 @@ export class TaskStore {
       'completeRuns',
       await this.redis.completeRuns(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
-        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded],
+        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
         ...args,
       ),
       1,
@@ -283,7 +283,7 @@ export class TaskStore {
   async reclaimExpired(limit: number): Promise<number> {
     const k = this.keys;
     const reply = await this.redis.reclaimExpired(
-      ...[k.leased, k.lease, k.due, k.tasks],
+      ...[k.leased, k.lease, k.due, k.tasks, k.running],
       positive('limit', limit),
     );
     return asInt('reclaimExpired', reply, 'count');
@@ -293,7 +293,10 @@ export class TaskStore {
   async releaseClaims(claims: readonly ClaimRef[]): Promise<number> {
     if (claims.length === 0) return 0;
     const k = this.keys;
-    const reply = await this.redis.releaseClaims(k.leased, k.lease, k.due, ...pairs(claims));
+    const reply = await this.redis.releaseClaims(
+      ...[k.leased, k.lease, k.due, k.running],
+      ...pairs(claims),
+    );
     return asInt('releaseClaims', reply, 'count');
   }
 

@@ -4,7 +4,7 @@
   Input:
     KEYS[1] due     ZSET id -> due ms
     KEYS[2] leased  ZSET id -> lease expiry ms
-    KEYS[3] lease   HASH id -> token|dueMs|owner[|run]
+    KEYS[3] lease   HASH id -> token|dueMs|owner
     KEYS[4] fence   STRING claim counter
 
     ARGV[1] owner     instance that claims

@@ -4,7 +4,7 @@
 
   Input:
     KEYS[1] leased      ZSET id -> lease expiry ms
-    KEYS[2] lease       HASH id -> token|dueMs|owner[|run]
+    KEYS[2] lease       HASH id -> token|dueMs|owner
     KEYS[3] tasks       HASH id -> record
     KEYS[4] superseded  HASH id -> token|leaseExpiryMs
 

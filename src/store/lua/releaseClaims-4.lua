@@ -4,8 +4,9 @@
 
   Input:
     KEYS[1] leased  ZSET id -> lease expiry ms
-    KEYS[2] lease   HASH id -> token|dueMs|owner[|run]
+    KEYS[2] lease   HASH id -> token|dueMs|owner
     KEYS[3] due     ZSET id -> due ms
+    KEYS[4] running ZSET id -> start ms of its started run
 
     ARGV[1..] pairs  id, token
 
@@ -13,7 +14,7 @@
     number of claims released (stale ones are skipped)
 ]]
 local rcall = redis.call
-local K = { leased = KEYS[1], lease = KEYS[2], due = KEYS[3] }
+local K = { leased = KEYS[1], lease = KEYS[2], due = KEYS[3], running = KEYS[4] }
 -- @include lease
 
 local released = 0

@@ -11,7 +11,7 @@
     KEYS[1]  tasks        HASH id -> record
     KEYS[2]  due          ZSET id -> due ms
     KEYS[3]  leased       ZSET id -> lease expiry ms
-    KEYS[4]  lease        HASH id -> token|dueMs|owner[|run]
+    KEYS[4]  lease        HASH id -> token|dueMs|owner
     KEYS[5]  fence        STRING claim counter
     KEYS[6]  attempts     HASH id -> starts of the current occurrence
     KEYS[7]  period       HASH id -> intervalMs|endTimeMs (periodic tasks only)
@@ -21,6 +21,7 @@
     KEYS[11] failures     HASH id -> last failure JSON
     KEYS[12] failedBytes  STRING bytes held by failed tasks
     KEYS[13] superseded   HASH id -> token|leaseExpiryMs of a run whose content was replaced
+    KEYS[14] running      ZSET id -> start ms of its started run
 
     ARGV[1]  owner           instance that claims the tasks due within the window
     ARGV[2]  windowMs        claim tasks due at or before now + windowMs; '' claims none
@@ -37,7 +38,7 @@
 local rcall = redis.call
 local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], fence = KEYS[5],
   attempts = KEYS[6], period = KEYS[7], completed = KEYS[8], replaced = KEYS[9],
-  failed = KEYS[10], failures = KEYS[11], failedBytes = KEYS[12], superseded = KEYS[13] }
+  failed = KEYS[10], failures = KEYS[11], failedBytes = KEYS[12], superseded = KEYS[13], running = KEYS[14] }
 -- @include codes
 -- @include now
 -- @include lease
@@ -68,7 +69,7 @@ end
 local function retire(id, live)
   rcall('ZADD', K.replaced, now, submissionDigest(id, live))
   local lease = readLease(id)
-  if lease and lease.running then
+  if lease and isRunning(id) then
     rcall('HSET', K.superseded, id, lease.token .. '|' .. rcall('ZSCORE', K.leased, id))
   end
   dropLease(id)

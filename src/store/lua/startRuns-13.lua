@@ -9,7 +9,7 @@
     KEYS[1]  tasks        HASH id -> record
     KEYS[2]  due          ZSET id -> due ms
     KEYS[3]  leased       ZSET id -> lease expiry ms
-    KEYS[4]  lease        HASH id -> token|dueMs|owner[|run]
+    KEYS[4]  lease        HASH id -> token|dueMs|owner
     KEYS[5]  fence        STRING claim counter
     KEYS[6]  attempts     HASH id -> starts of the current occurrence
     KEYS[7]  period       HASH id -> intervalMs|endTimeMs
@@ -18,6 +18,7 @@
     KEYS[10] failures     HASH id -> last failure JSON
     KEYS[11] failedBytes  STRING bytes held by failed tasks
     KEYS[12] superseded   HASH id -> token|leaseExpiryMs
+    KEYS[13] running      ZSET id -> start ms of its started run
 
     ARGV[1] leaseMs    running lease length, counted from now
     ARGV[2] maxStalls  lost runs an occurrence may have and still be started again
@@ -34,7 +35,7 @@
 local rcall = redis.call
 local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], fence = KEYS[5],
   attempts = KEYS[6], period = KEYS[7], completed = KEYS[8], failed = KEYS[9],
-  failures = KEYS[10], failedBytes = KEYS[11], superseded = KEYS[12] }
+  failures = KEYS[10], failedBytes = KEYS[11], superseded = KEYS[12], running = KEYS[13] }
 -- @include codes
 -- @include now
 -- @include lease
@@ -80,7 +81,7 @@ local function start(id, token)
     return START.stalled, '', lost, 0
   end
   rcall('ZADD', K.leased, expiry, id)
-  rcall('HSET', K.lease, id, lease.token .. '|' .. lease.dueMs .. '|' .. lease.owner .. '|run')
+  markRunning(id, now)
   return START.started, rcall('HGET', K.tasks, id), rcall('HINCRBY', K.attempts, id, 1), 0
 end
 

@@ -6,9 +6,10 @@
 
   Input:
     KEYS[1] leased  ZSET id -> lease expiry ms
-    KEYS[2] lease   HASH id -> token|dueMs|owner[|run]
+    KEYS[2] lease   HASH id -> token|dueMs|owner
     KEYS[3] due     ZSET id -> due ms
     KEYS[4] tasks   HASH id -> record
+    KEYS[5] running ZSET id -> start ms of its started run
 
     ARGV[1] limit  most claims to reclaim
 
@@ -16,7 +17,7 @@
     number of claims put back in due
 ]]
 local rcall = redis.call
-local K = { leased = KEYS[1], lease = KEYS[2], due = KEYS[3], tasks = KEYS[4] }
+local K = { leased = KEYS[1], lease = KEYS[2], due = KEYS[3], tasks = KEYS[4], running = KEYS[5] }
 -- @include now
 -- @include lease
 
