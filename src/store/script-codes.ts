@@ -7,7 +7,7 @@ export const SCRIPT_CODES = {
   accept: { duplicate: 0, stored: 1, rescheduled: 2, completed: 3, replayed: 4 },
   start: { stale: 0, started: 1, notDue: 2, superseded: 3, stalled: 4 },
   complete: { stale: 0, done: 1, next: 2, failed: 3, released: 4 },
-  lost: { takenOver: 1, rescheduled: 2, removed: 3 },
+  lost: { takenOver: 1, rescheduled: 2, removed: 3, cancelled: 4 },
 } as const;
 
 type Codes = typeof SCRIPT_CODES;

@@ -36,6 +36,7 @@ const ABORT_KIND: Readonly<Record<LostLease['reason'], AbortKind>> = {
   takenOver: 'taken-over',
   rescheduled: 'rescheduled',
   removed: 'removed',
+  cancelled: 'cancelled',
 };
 
 /**

@@ -797,7 +797,7 @@ describe('a task rescheduled while its run is running', () => {
     const fresh = await acceptOne('1', changed, now);
     expect(fresh.status).toBe('rescheduled');
     const oldExpiry = await redis.hget(keys.superseded, '1');
-    expect(oldExpiry).toMatch(new RegExp(`^${old.token}\\|\\d+$`));
+    expect(oldExpiry).toMatch(new RegExp(`^${old.token}\\|\\d+\\|2$`));
 
     const freshClaim = { id: '1', dueMs: now, token: fresh.token };
     const held = await store.startRuns(LEASE, [freshClaim]);

@@ -20,7 +20,7 @@
     KEYS[10] failed       ZSET id -> failure ms
     KEYS[11] failures     HASH id -> last failure JSON
     KEYS[12] failedBytes  STRING bytes held by failed tasks
-    KEYS[13] superseded   HASH id -> token|leaseExpiryMs of a run whose content was replaced
+    KEYS[13] superseded   HASH id -> token|leaseExpiryMs|reason of a run superseded while running
     KEYS[14] running      ZSET id -> start ms of its started run
 
     ARGV[1]  owner           instance that claims the tasks due within the window
@@ -42,6 +42,7 @@ local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], f
 -- @include codes
 -- @include now
 -- @include lease
+-- @include superseded
 -- @include claim
 -- @include digest
 -- @include failed
@@ -68,10 +69,7 @@ end
 -- that the new content does not start before that run has stopped or its lease has run out.
 local function retire(id, live)
   rcall('ZADD', K.replaced, now, submissionDigest(id, live))
-  local lease = readLease(id)
-  if lease and isRunning(id) then
-    rcall('HSET', K.superseded, id, lease.token .. '|' .. rcall('ZSCORE', K.leased, id))
-  end
+  supersede(id, LOST.rescheduled)
   dropLease(id)
   rcall('ZREM', K.due, id)
   rcall('HDEL', K.attempts, id)

@@ -17,7 +17,7 @@
     KEYS[9]  failed       ZSET id -> failure ms
     KEYS[10] failures     HASH id -> last failure JSON
     KEYS[11] failedBytes  STRING bytes held by failed tasks
-    KEYS[12] superseded   HASH id -> token|leaseExpiryMs
+    KEYS[12] superseded   HASH id -> token|leaseExpiryMs|reason
     KEYS[13] running      ZSET id -> start ms of its started run
 
     ARGV[1] owner     instance that claims next occurrences within its window
@@ -40,6 +40,7 @@ local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], f
 -- @include codes
 -- @include now
 -- @include lease
+-- @include superseded
 -- @include claim
 -- @include digest
 -- @include failed
@@ -52,10 +53,8 @@ local horizon = ARGV[2] == '' and -math.huge or now + tonumber(ARGV[2])
 local function complete(id, token, outcome, failure)
   local lease = readLease(id)
   if not lease or lease.token ~= token then
-    local superseded = rcall('HGET', K.superseded, id)
-    if superseded and string.match(superseded, '^(%d+)|') == token then
-      rcall('HDEL', K.superseded, id)
-    end
+    local superseded = readSuperseded(id)
+    if superseded and superseded.token == token then rcall('HDEL', K.superseded, id) end
     return COMPLETE.stale, 0, 0
   end
   dropLease(id)

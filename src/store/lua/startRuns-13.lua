@@ -17,7 +17,7 @@
     KEYS[9]  failed       ZSET id -> failure ms
     KEYS[10] failures     HASH id -> last failure JSON
     KEYS[11] failedBytes  STRING bytes held by failed tasks
-    KEYS[12] superseded   HASH id -> token|leaseExpiryMs
+    KEYS[12] superseded   HASH id -> token|leaseExpiryMs|reason
     KEYS[13] running      ZSET id -> start ms of its started run
 
     ARGV[1] leaseMs    running lease length, counted from now
@@ -39,6 +39,7 @@ local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], f
 -- @include codes
 -- @include now
 -- @include lease
+-- @include superseded
 -- @include claim
 -- @include digest
 -- @include failed
@@ -50,10 +51,9 @@ local maxStalls = tonumber(ARGV[2])
 
 -- Expiry of a superseded run still live, or nil (a lapsed one is forgotten).
 local function supersededUntil(id)
-  local value = rcall('HGET', K.superseded, id)
-  if not value then return nil end
-  local untilMs = tonumber(string.match(value, '|(%d+)$'))
-  if untilMs and untilMs > now then return untilMs end
+  local superseded = readSuperseded(id)
+  if not superseded then return nil end
+  if superseded.untilMs and superseded.untilMs > now then return superseded.untilMs end
   rcall('HDEL', K.superseded, id)
   return nil
 end

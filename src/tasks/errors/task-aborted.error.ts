@@ -5,6 +5,7 @@ export type AbortKind =
   | 'taken-over'
   | 'rescheduled'
   | 'removed'
+  | 'cancelled'
   | 'shutdown';
 
 const WHY: Readonly<Record<AbortKind, string>> = {
@@ -15,6 +16,7 @@ const WHY: Readonly<Record<AbortKind, string>> = {
   'taken-over': 'lost its lease: it lapsed and another instance took the task over',
   rescheduled: 'was rescheduled with new content',
   removed: 'was removed',
+  cancelled: 'was cancelled',
   shutdown: 'was stopped: the service is shutting down and its grace period is over',
 };
 
