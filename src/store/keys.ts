@@ -27,6 +27,12 @@ export class TaskKeys {
   readonly completed: string;
   /** ZSET 12-byte digest of (id, record) -> ms it was replaced: to recognise stale replays. */
   readonly replaced: string;
+  /** ZSET id -> ms it was cancelled (the record stays, to inspect or requeue). */
+  readonly cancelled: string;
+  /** HASH id -> record of a done task, kept for a while to inspect (see `historyAt`). */
+  readonly history: string;
+  /** ZSET id -> ms the task was done. */
+  readonly historyAt: string;
   /** ZSET id -> failure ms (once tasks whose handler threw or timed out; the record stays). */
   readonly failed: string;
   /** HASH id -> last failure JSON. */
@@ -37,6 +43,9 @@ export class TaskKeys {
   readonly dead: string;
   /** STRING total bytes of the entries in `dead`. */
   readonly deadBytes: string;
+
+  /** Channel (not a key) on which instances hear about runs to stop: `cancel <id> <token>`. */
+  readonly control: string;
 
   constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
     if (prefix === '' || /[{}]/.test(prefix)) {
@@ -54,10 +63,14 @@ export class TaskKeys {
     this.superseded = `${p}superseded`;
     this.completed = `${p}completed`;
     this.replaced = `${p}replaced`;
+    this.cancelled = `${p}cancelled`;
+    this.history = `${p}history`;
+    this.historyAt = `${p}historyAt`;
     this.failed = `${p}failed`;
     this.failures = `${p}failures`;
     this.failedBytes = `${p}failedBytes`;
     this.dead = `${p}dead`;
     this.deadBytes = `${p}deadBytes`;
+    this.control = `${prefix}control`;
   }
 }

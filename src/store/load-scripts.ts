@@ -15,6 +15,9 @@ export const STORE_SCRIPTS = [
   'releaseClaims',
   'pruneFinished',
   'keepDeadLetter',
+  'cancelTask',
+  'requeueTask',
+  'inspectTask',
 ] as const;
 
 export type StoreScript = (typeof STORE_SCRIPTS)[number];

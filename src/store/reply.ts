@@ -1,4 +1,5 @@
 import { UnexpectedReplyError } from './errors';
+import { codeName, type CodeGroup, type CodeOf } from './script-codes';
 
 /** Checks of script replies; each throws UnexpectedReplyError naming the command. */
 
@@ -23,4 +24,19 @@ export function asString(command: string, value: unknown, what: string): string 
     throw new UnexpectedReplyError(command, `expected a string ${what}`, value);
   }
   return value;
+}
+
+/** The name of a status code in a script's reply; an unknown code is an unexpected reply. */
+export function code<G extends CodeGroup>(command: string, group: G, value: unknown): CodeOf<G> {
+  const name = codeName(group, asInt(command, value, 'status code'));
+  if (name === undefined) throw new UnexpectedReplyError(command, 'unknown status code', value);
+  return name;
+}
+
+export function execResults(command: string, results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new UnexpectedReplyError(command, 'transaction was discarded', results);
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
 }

@@ -1,18 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import type { Claim, ClaimRef, RunOutcome, StartedRun } from '../domain/claim';
-import { StoreArgumentError, UnexpectedReplyError } from './errors';
+import { UnexpectedReplyError } from './errors';
 import type { TaskKeys } from './keys';
 import type { ScriptArg } from './redis-commands';
-import { asArray, asInt, asString } from './reply';
-import {
-  codeName,
-  type AcceptStatus,
-  type CodeGroup,
-  type CodeOf,
-  type CompleteCode,
-  type LostReason,
-} from './script-codes';
+import { asArray, asInt, asString, code, execResults } from './reply';
+import { ms, optionalMs, pairs, positive, token } from './script-args';
+import type { AcceptStatus, CompleteCode, LostReason } from './script-codes';
 
 export interface AcceptItem {
   id: string;
@@ -371,49 +365,8 @@ export class TaskStore {
   }
 }
 
-function ms(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new StoreArgumentError(name, value, 'a whole number of milliseconds >= 0');
-  }
-  return value;
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new StoreArgumentError(name, value, 'a whole number >= 1');
-  }
-  return value;
-}
-
-function optionalMs(name: string, value: number | null): number | '' {
-  return value === null ? '' : ms(name, value);
-}
-
 function period(item: AcceptItem): string {
   if (item.intervalMs === undefined) return '';
   const end = item.endTimeMs === undefined ? '' : ms('endTimeMs', item.endTimeMs);
   return `${positive('intervalMs', item.intervalMs)}|${end}`;
-}
-
-/** The name of a status code in a script's reply; an unknown code is an unexpected reply. */
-function code<G extends CodeGroup>(command: string, group: G, value: unknown): CodeOf<G> {
-  const name = codeName(group, asInt(command, value, 'status code'));
-  if (name === undefined) throw new UnexpectedReplyError(command, 'unknown status code', value);
-  return name;
-}
-
-function token(value: number): number {
-  return positive('token', value);
-}
-
-function pairs(claims: readonly ClaimRef[]): ScriptArg[] {
-  return claims.flatMap((c) => [c.id, token(c.token)]);
-}
-
-function execResults(command: string, results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new UnexpectedReplyError(command, 'transaction was discarded', results);
-  return results.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
 }

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import {
   createRedisClient,
   loadScripts,
+  OperationsStore,
   ScriptLoadError,
   StoreArgumentError,
   TaskKeys,
@@ -13,6 +14,7 @@ import {
 } from '../../src/store';
 import type { Claim, ClaimRef, RunOutcome } from '../../src/domain/claim';
 import type { TaskSpec } from '../../src/domain/task-spec';
+import { eventually } from '../support/publish';
 import { RedisServerProcess } from '../support/redis-server';
 
 const OWNER = 'instance-a';
@@ -835,6 +837,156 @@ describe('a task rescheduled while its run is running', () => {
 
     expect(Number(await redis.get(keys.failedBytes))).toBe(0);
     expect(await redis.zcard(keys.failed)).toBe(0);
+  });
+});
+
+describe('operations: cancel, requeue, inspect, list, stats', () => {
+  const ops = () => new OperationsStore(redis, keys);
+
+  it('cancels a pending task: it leaves due, keeps its record, and is never claimed', async () => {
+    const now = await store.redisTime();
+    await acceptOne('1', record('1'), now + MINUTE);
+
+    expect(await ops().cancelTask('1')).toEqual({ code: 'cancelled' });
+    expect(await ops().cancelTask('1')).toEqual({ code: 'alreadyCancelled' });
+    expect(await redis.zscore(keys.due, '1')).toBeNull();
+    expect(await score(keys.cancelled, '1')).toBeGreaterThanOrEqual(now);
+    expect(await redis.hget(keys.tasks, '1')).toBe(record('1'));
+    expect((await store.claimDue(OWNER, 2 * MINUTE, LEASE, 10)).claims).toEqual([]);
+    expect(await ops().inspectTask('1')).toMatchObject({ state: 'cancelled', record: record('1') });
+  });
+
+  it('cancels a claimed task: its claim goes stale and a periodic task has no next occurrence', async () => {
+    const now = await store.redisTime();
+    const { token } = await acceptOne('p', record('p', { intervalMs: MINUTE }), now);
+
+    expect(await ops().cancelTask('p')).toEqual({ code: 'cancelled' });
+    const { stale } = await store.startRuns(LEASE, [{ id: 'p', dueMs: now, token }]);
+    expect(stale).toHaveLength(1);
+    expect(await redis.zcard(keys.due)).toBe(0);
+  });
+
+  it('cancels a running task: tells its instance on the control channel, and a requeued run waits for it', async () => {
+    const subscriber = redis.duplicate();
+    const heard: string[] = [];
+    await subscriber.subscribe(keys.control);
+    subscriber.on('message', (_channel: string, message: string) => heard.push(message));
+    try {
+      const claim = await startNow('1', record('1'));
+
+      expect(await ops().cancelTask('1')).toEqual({ code: 'running', runToken: claim.token });
+      await eventually(() => heard.length === 1, 'the cancel message');
+      expect(heard).toEqual([`cancel 1 ${claim.token}`]);
+      expect(await store.renewLeases(LEASE, [claim])).toEqual([
+        { id: '1', token: claim.token, reason: 'cancelled' },
+      ]);
+      expect(await ops().inspectTask('1')).toMatchObject({ state: 'cancelled' });
+
+      const requeued = await ops().requeueTask('1');
+      expect(requeued.code).toBe('requeued');
+      const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+      const held = await store.startRuns(LEASE, claims);
+      expect(held.later).toHaveLength(1);
+      expect(await complete([{ ...claim, outcome: 'abandoned' }])).toEqual(['stale']);
+      expect((await store.startRuns(LEASE, claims)).started).toHaveLength(1);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('cancels a failed task, and answers notFound for an unknown one', async () => {
+    const claim = await startNow('f', record('f'));
+    await complete([{ ...claim, outcome: 'error', error: 'boom' }]);
+
+    expect(await ops().cancelTask('f')).toEqual({ code: 'cancelled' });
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(Number(await redis.get(keys.failedBytes))).toBe(0);
+    expect(await ops().cancelTask('nope')).toEqual({ code: 'notFound' });
+  });
+
+  it('requeues a failed task due now, its attempts afresh; refuses a pending one', async () => {
+    const claim = await startNow('f', record('f'));
+    await complete([{ ...claim, outcome: 'error', error: 'boom' }]);
+    const before = await store.redisTime();
+
+    const requeued = await ops().requeueTask('f');
+
+    expect(requeued.code).toBe('requeued');
+    expect(requeued.dueMs).toBeGreaterThanOrEqual(before);
+    expect(await score(keys.due, 'f')).toBe(requeued.dueMs);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await redis.hget(keys.attempts, 'f')).toBeNull();
+    expect(await ops().requeueTask('f')).toEqual({ code: 'notFinished' });
+    expect(await ops().requeueTask('nope')).toEqual({ code: 'notFound' });
+  });
+
+  it('inspects each live state with its fields', async () => {
+    const now = await store.redisTime();
+    await acceptOne('waiting', record('waiting'), now + MINUTE);
+    const running = await startNow('running', record('running'));
+    const failing = await startNow('failed', record('failed'));
+    await complete([{ ...failing, outcome: 'timeout', error: 'slow' }]);
+
+    expect(await ops().inspectTask('waiting')).toEqual({
+      id: 'waiting',
+      state: 'pending',
+      record: record('waiting'),
+      dueMs: now + MINUTE,
+      attempt: 0,
+    });
+    expect(await ops().inspectTask('running')).toMatchObject({
+      state: 'running',
+      dueMs: running.dueMs,
+      attempt: 1,
+    });
+    const failed = await ops().inspectTask('failed');
+    expect(failed).toMatchObject({ state: 'failed', attempt: 0 });
+    expect(JSON.parse(failed!.lastFailure!)).toMatchObject({ outcome: 'timeout', error: 'slow' });
+    expect(failed!.finishedAtMs).toBeGreaterThanOrEqual(now);
+    expect(await ops().inspectTask('nope')).toBeUndefined();
+  });
+
+  it('lists a state page by page, oldest first', async () => {
+    const now = await store.redisTime();
+    for (let i = 0; i < 5; i++) await acceptOne(`t${i}`, record(`t${i}`), now + MINUTE + i);
+
+    const first = await ops().listTasks('pending', 2);
+    const second = await ops().listTasks('pending', 2, first.cursor!);
+    const last = await ops().listTasks('pending', 2, second.cursor!);
+
+    expect([...first.tasks, ...second.tasks, ...last.tasks].map((t) => t.id)).toEqual([
+      't0',
+      't1',
+      't2',
+      't3',
+      't4',
+    ]);
+    expect(last.cursor).toBeNull();
+    expect((await ops().listTasks('failed', 10)).tasks).toEqual([]);
+  });
+
+  it('counts by state, the lag of the oldest overdue task included', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [item('late', record('late'), now - 5_000)]);
+    await acceptOne('later', record('later'), now + MINUTE);
+    await startNow('running', record('running'));
+    const failing = await startNow('failed', record('failed'));
+    await complete([{ ...failing, outcome: 'error', error: 'x' }]);
+    await acceptOne('cancel', record('cancel'), now + MINUTE);
+    await ops().cancelTask('cancel');
+    await store.keepDeadLetter('{}', 10, 1024);
+
+    const stats = await ops().stats();
+
+    expect(stats).toMatchObject({
+      pending: 3,
+      running: 1,
+      failed: 1,
+      cancelled: 1,
+      deadLetters: 1,
+    });
+    expect(stats.oldestDueLagMs).toBeGreaterThanOrEqual(5_000);
+    expect(stats.oldestDueLagMs).toBeLessThan(15_000);
   });
 });
 

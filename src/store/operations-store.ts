@@ -1,0 +1,182 @@
+import type { Redis } from 'ioredis';
+import type { TaskKeys } from './keys';
+import { asArray, asInt, asString, code, execResults } from './reply';
+import { positive } from './script-args';
+import type { CancelCode, CodeOf, RequeueCode } from './script-codes';
+
+export type TaskState = Exclude<CodeOf<'taskState'>, 'notFound'>;
+
+/** One task as Redis holds it at one instant. */
+export interface StoredTask {
+  id: string;
+  state: TaskState;
+  /** The stored record (JSON of the TaskSpec). */
+  record: string;
+  /** Pending or running: when the current occurrence is (was) due; else 0. */
+  dueMs: number;
+  /** Starts of the current occurrence so far. */
+  attempt: number;
+  /** JSON of the last failure, when there is one. */
+  lastFailure?: string;
+  /** Failed, cancelled or done: when. */
+  finishedAtMs?: number;
+}
+
+export interface TaskPage {
+  tasks: StoredTask[];
+  /** Where the next page starts; null when this is the last one. */
+  cursor: string | null;
+}
+
+export interface TaskStats {
+  /** Accepted tasks not yet finished, running ones included. */
+  pending: number;
+  running: number;
+  failed: number;
+  cancelled: number;
+  /** Completed submissions remembered (see DELAYTASK_COMPLETED_RETENTION_MS). */
+  done: number;
+  deadLetters: number;
+  /** How overdue the oldest task due but not yet claimed is (0 when none is overdue). */
+  oldestDueLagMs: number;
+}
+
+/** The sorted set of ids each listed state lives in. */
+const LISTED: Readonly<Record<TaskState, (k: TaskKeys) => string>> = {
+  pending: (k) => k.due,
+  running: (k) => k.running,
+  failed: (k) => k.failed,
+  cancelled: (k) => k.cancelled,
+  done: (k) => k.historyAt,
+};
+
+/**
+ * The store's side of operating tasks: cancel, requeue, inspect, list, count. State changes are
+ * one script each; reads that need one instant are one script too, listings are plain reads.
+ */
+export class OperationsStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: TaskKeys,
+  ) {}
+
+  /** Cancels a task; a started run is told on the control channel (its token comes back). */
+  async cancelTask(id: string): Promise<{ code: CancelCode; runToken?: number }> {
+    const k = this.keys;
+    const reply = asArray(
+      'cancelTask',
+      await this.redis.cancelTask(
+        ...[k.tasks, k.due, k.leased, k.lease, k.running, k.attempts, k.superseded],
+        ...[k.cancelled, k.failed, k.failures, k.failedBytes],
+        id,
+        k.control,
+      ),
+      2,
+      1,
+    );
+    const status = code('cancelTask', 'cancel', reply[0]);
+    const runToken = asInt('cancelTask', reply[1], 'token');
+    return runToken > 0 ? { code: status, runToken } : { code: status };
+  }
+
+  /** Makes a failed or cancelled task pending again, due now by the Redis clock. */
+  async requeueTask(id: string): Promise<{ code: RequeueCode; dueMs?: number }> {
+    const k = this.keys;
+    const reply = asArray(
+      'requeueTask',
+      await this.redis.requeueTask(
+        ...[k.tasks, k.due, k.attempts, k.cancelled, k.failed, k.failures, k.failedBytes],
+        k.running,
+        id,
+      ),
+      2,
+      1,
+    );
+    const status = code('requeueTask', 'requeue', reply[0]);
+    const dueMs = asInt('requeueTask', reply[1], 'dueMs');
+    return status === 'requeued' ? { code: status, dueMs } : { code: status };
+  }
+
+  /** The task's state at one instant, or undefined when Redis knows no such task. */
+  async inspectTask(id: string): Promise<StoredTask | undefined> {
+    const k = this.keys;
+    const reply = asArray(
+      'inspectTask',
+      await this.redis.inspectTask(
+        ...[k.tasks, k.due, k.lease, k.running, k.attempts, k.failed, k.failures],
+        ...[k.cancelled, k.history, k.historyAt, k.period],
+        id,
+      ),
+      6,
+      1,
+    );
+    const state = code('inspectTask', 'taskState', reply[0]);
+    if (state === 'notFound') return undefined;
+    const lastFailure = asString('inspectTask', reply[4], 'last failure');
+    const finishedAtMs = asInt('inspectTask', reply[5], 'finishedAtMs');
+    return {
+      id,
+      state,
+      record: asString('inspectTask', reply[1], 'record'),
+      dueMs: asInt('inspectTask', reply[2], 'dueMs'),
+      attempt: asInt('inspectTask', reply[3], 'attempt'),
+      ...(lastFailure === '' ? {} : { lastFailure }),
+      ...(finishedAtMs === 0 ? {} : { finishedAtMs }),
+    };
+  }
+
+  /**
+   * A page of the tasks in one state, oldest first (by due time, start, failure, cancellation or
+   * completion). The cursor is a position: a page may repeat or skip an entry that moved meanwhile.
+   * Pending lists the tasks waiting in Redis; those claimed by an instance and about to run are
+   * not listed until they run.
+   */
+  async listTasks(state: TaskState, limit: number, cursor?: string): Promise<TaskPage> {
+    const set = LISTED[state](this.keys);
+    const start = cursor === undefined ? 0 : positionOf(cursor);
+    const ids = await this.redis.zrange(set, start, start + positive('limit', limit) - 1);
+    if (ids.length === 0) return { tasks: [], cursor: null };
+    const found = await Promise.all(ids.map((id) => this.inspectTask(id)));
+    const tasks = found.filter((task): task is StoredTask => task?.state === state);
+    return { tasks, cursor: ids.length < limit ? null : String(start + ids.length) };
+  }
+
+  /** Counts by state, read in one round trip. */
+  async stats(): Promise<TaskStats> {
+    const k = this.keys;
+    const results = await this.redis
+      .pipeline()
+      .hlen(k.tasks)
+      .zcard(k.running)
+      .zcard(k.failed)
+      .zcard(k.cancelled)
+      .zcard(k.completed)
+      .llen(k.dead)
+      .zrange(k.due, 0, 0, 'WITHSCORES')
+      .time()
+      .exec();
+    const [live, running, failed, cancelled, done, deadLetters, oldest, time] = execResults(
+      'stats',
+      results,
+    );
+    const count = (value: unknown) => asInt('stats', value, 'count');
+    const [seconds, micros] = asArray('TIME', time, 2, 1);
+    const nowMs = count(seconds) * 1000 + Math.floor(count(micros) / 1000);
+    const oldestDue = asArray('stats', oldest, 0, 2);
+    const oldestDueMs = oldestDue.length === 0 ? nowMs : Number(oldestDue[1]);
+    return {
+      pending: count(live) - count(failed) - count(cancelled),
+      running: count(running),
+      failed: count(failed),
+      cancelled: count(cancelled),
+      done: count(done),
+      deadLetters: count(deadLetters),
+      oldestDueLagMs: Math.max(0, nowMs - oldestDueMs),
+    };
+  }
+}
+
+function positionOf(cursor: string): number {
+  const position = Number(cursor);
+  return Number.isSafeInteger(position) && position >= 0 ? position : 0;
+}
