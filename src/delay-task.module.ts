@@ -9,6 +9,7 @@ import {
 } from './delay-task.module-definition';
 import { DelayTaskEngine } from './engine/delay-task-engine';
 import { IngestModule } from './ingest/ingest.module';
+import { OperationsModule } from './operations/operations.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { StoreModule } from './store/store.module';
@@ -21,7 +22,14 @@ import { TasksModule } from './tasks/tasks.module';
  * Connect `app.get(DelayTaskTransport)` as a microservice strategy so that tasks arrive.
  */
 @Module({
-  imports: [StoreModule, TasksModule, SchedulerModule, IngestModule, RecoveryModule],
+  imports: [
+    StoreModule,
+    TasksModule,
+    SchedulerModule,
+    IngestModule,
+    RecoveryModule,
+    OperationsModule,
+  ],
   providers: [
     {
       provide: DELAY_TASK_CONFIG,
@@ -30,7 +38,7 @@ import { TasksModule } from './tasks/tasks.module';
     },
     DelayTaskEngine,
   ],
-  exports: [DELAY_TASK_CONFIG, StoreModule, TasksModule, IngestModule],
+  exports: [DELAY_TASK_CONFIG, StoreModule, TasksModule, IngestModule, OperationsModule],
 })
 export class DelayTaskModule extends ConfigurableModuleClass {}
 

@@ -1,6 +1,15 @@
 import type { TaskSpec } from './task-spec';
 
 /**
+ * The record stored for a task: its JSON. The same submission must always give the same text (it
+ * is the content's fingerprint), which TaskSpec's fixed key order and parseTask's normalisation
+ * ensure.
+ */
+export function encodeRecord(spec: TaskSpec): string {
+  return JSON.stringify(spec);
+}
+
+/**
  * The TaskSpec a stored record holds, or undefined when it holds none (a record written by
  * something else than ingest): checked, not cast, since a handler is about to trust it.
  */

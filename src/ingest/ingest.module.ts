@@ -23,6 +23,6 @@ import { TaskIngestService } from './task-ingest.service';
     },
     TaskIngestService,
   ],
-  exports: [DelayTaskTransport],
+  exports: [DelayTaskTransport, TaskIngestService],
 })
 export class IngestModule {}

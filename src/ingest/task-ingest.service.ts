@@ -5,13 +5,15 @@ import { printable } from '../logging/printable';
 import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
 import { OutageLog } from '../logging/outage-log';
-import type { AcceptItem, TaskStore } from '../store/task-store';
+import type { AcceptItem, AcceptStatus, TaskStore } from '../store/task-store';
+import { encodeRecord } from '../domain/task-record';
+import type { TaskSpec } from '../domain/task-spec';
 import type { Claim } from '../domain/claim';
 import { TaskRegistry } from '../tasks/task-registry';
 import { deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';
 import { IngestBudget } from './ingest-budget';
-import { ParseOptions, parseTask } from './parse-task';
+import { ParseOptions, ParseResult, parseTask } from './parse-task';
 import { ReadPauseLog } from './read-pause-log';
 import type { IncomingTaskMessage } from './task-message.deserializer';
 
@@ -72,23 +74,35 @@ export class TaskIngestService {
     this.pauses = new ReadPauseLog(this.logger, options.prefix + options.topic);
   }
 
+  /** A message from the channel: stored in the next batch, or dead-lettered. Never throws. */
   submit(message: IncomingTaskMessage): void {
-    this.parseOptions.nowMs = this.clock.now();
-    const result = parseTask(message, this.parseOptions);
+    const result = this.parse(message);
     if (!result.ok) {
       this.reject(message, result.reason, result.id);
       return;
     }
-    const item: AcceptItem = {
-      id: result.spec.id,
-      record: JSON.stringify(result.spec),
-      dueMs: result.dueMs,
-      intervalMs: result.spec.intervalMs,
-      endTimeMs: result.spec.endTimeMs,
-    };
+    const item = acceptItem(result.spec, result.dueMs);
     this.tasks.push(item);
     this.hold(itemBytes(item));
     this.flushing ??= this.flushSoon();
+  }
+
+  /**
+   * A submission whose sender waits for the answer (the admin API, a Nest client's `send`): checked
+   * as a channel message is, stored at once, and answered; a rejected one is not dead-lettered,
+   * since its sender gets the reason. Rejects when Redis does not take it.
+   */
+  async schedule(message: IncomingTaskMessage): Promise<ScheduleAnswer> {
+    const result = this.parse(message);
+    if (!result.ok) return { accepted: false, reason: result.reason };
+    const item = acceptItem(result.spec, result.dueMs);
+    const [status] = await this.accept([item]);
+    return { accepted: true, id: item.id, status };
+  }
+
+  private parse(message: IncomingTaskMessage): ParseResult {
+    this.parseOptions.nowMs = this.clock.now();
+    return parseTask(message, this.parseOptions);
   }
 
   /** Writes what waits, accepted tasks first, until nothing does; retries while Redis refuses. */
@@ -116,7 +130,8 @@ export class TaskIngestService {
     return true;
   }
 
-  private async accept(batch: AcceptItem[]): Promise<void> {
+  /** Stores a batch; those due within the window come back claimed and go to the wheel. */
+  private async accept(batch: AcceptItem[]): Promise<AcceptStatus[]> {
     const windowMs = this.driver.isHolding ? this.options.windowMs : null;
     const { nowMs, results } = await this.store.acceptTasks(
       this.options.instanceId,
@@ -131,6 +146,7 @@ export class TaskIngestService {
       }
     });
     this.driver.take(nowMs, claims);
+    return results.map((result) => result.status);
   }
 
   private reject(message: IncomingTaskMessage, reason: string, id?: string): void {
@@ -200,6 +216,21 @@ export class TaskIngestService {
         'memory until Redis takes them; they are lost if it stops first',
     );
   }
+}
+
+/** The answer to a submission whose sender waits for it. */
+export type ScheduleAnswer =
+  | { accepted: true; id: string; status: AcceptStatus }
+  | { accepted: false; reason: string };
+
+function acceptItem(spec: TaskSpec, dueMs: number): AcceptItem {
+  return {
+    id: spec.id,
+    record: encodeRecord(spec),
+    dueMs,
+    intervalMs: spec.intervalMs,
+    endTimeMs: spec.endTimeMs,
+  };
 }
 
 function itemBytes(item: AcceptItem): number {

@@ -2,9 +2,15 @@ import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { redactRedisUrl, redisOptionsFromUrl } from '../config/redis-url';
-import { DELAY_TASK_CONFIG, REDIS_CLIENT, TASK_STORE } from '../delay-task.constants';
+import {
+  DELAY_TASK_CONFIG,
+  OPERATIONS_STORE,
+  REDIS_CLIENT,
+  TASK_STORE,
+} from '../delay-task.constants';
 import { TaskKeys } from './keys';
 import { connectRedisClient } from './redis-client';
+import { OperationsStore } from './operations-store';
 import { TaskStore } from './task-store';
 
 /** Redis and the task store's scripts: the engine's only way to its state. */
@@ -27,8 +33,14 @@ import { TaskStore } from './task-store';
         new TaskStore(redis, new TaskKeys(options.prefix), options),
       inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
     },
+    {
+      provide: OPERATIONS_STORE,
+      useFactory: (redis: Redis, options: DelayTaskOptions) =>
+        new OperationsStore(redis, new TaskKeys(options.prefix)),
+      inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
+    },
   ],
-  exports: [REDIS_CLIENT, TASK_STORE],
+  exports: [REDIS_CLIENT, TASK_STORE, OPERATIONS_STORE],
 })
 export class StoreModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}

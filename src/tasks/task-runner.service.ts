@@ -122,6 +122,12 @@ export class TaskRunner {
     }
   }
 
+  /** Aborts the run with this fencing token, if it runs here (a cancel heard from another instance). */
+  abortRun(token: number, kind: AbortKind): void {
+    const run = this.running.get(token);
+    run?.abort(new TaskAbortedError(run.started.id, kind));
+  }
+
   /** Stops taking work and returns the claims not yet started, so they can be given back at once. */
   stopAccepting(): Claim[] {
     this.accepting = false;
