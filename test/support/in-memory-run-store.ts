@@ -1,4 +1,5 @@
 import type {
+  AcceptItem,
   CompleteCode,
   CompleteResult,
   LostLease,
@@ -18,8 +19,11 @@ import type { RunStore } from '../../src/tasks/task-runner.service';
  */
 export type Link = 'up' | 'paused' | 'lagging' | 'down';
 
-/** What a call asked for. */
-type CallArgs =
+/**
+ * What a call asked for: the runner's calls, and the rest of TaskStore's (InMemoryTaskStore in
+ * in-memory-task-store.ts makes those, on this same model).
+ */
+export type CallArgs =
   | { method: 'startRuns'; leaseMs: number; claims: Claim[] }
   | { method: 'renewLeases'; leaseMs: number; refs: ClaimRef[] }
   | {
@@ -28,7 +32,21 @@ type CallArgs =
       windowMs: number | null;
       leaseMs: number;
       outcomes: RunOutcome[];
-    };
+    }
+  | {
+      method: 'acceptTasks';
+      owner: string;
+      windowMs: number | null;
+      leaseMs: number;
+      items: AcceptItem[];
+    }
+  | { method: 'claimDue'; owner: string; windowMs: number; leaseMs: number; limit: number }
+  | { method: 'reclaimExpired'; limit: number }
+  | { method: 'releaseClaims'; refs: ClaimRef[] }
+  | { method: 'pruneFinished'; limit: number }
+  | { method: 'keepDeadLetter'; entry: string; maxCount: number; maxBytes: number }
+  | { method: 'counts' }
+  | { method: 'redisTime' };
 
 /** One call the runner made, whatever became of it: `at` is when it was sent, `link` how. */
 export type StoreCall = CallArgs & { at: number; link: Link };
@@ -90,16 +108,19 @@ export class InMemoryRunStore implements RunStore {
   readonly calls: StoreCall[] = [];
   /** Every outcome completeRuns applied, in order. */
   readonly written: Written[] = [];
-  private readonly settings: StoreSettings;
-  private readonly tasks = new Map<string, string>();
+  protected readonly settings: StoreSettings;
+  protected readonly tasks = new Map<string, string>();
   private readonly periods = new Map<string, { intervalMs: number; endTimeMs?: number }>();
-  private readonly due = new Map<string, number>();
-  private readonly leases = new Map<string, Lease>();
+  protected readonly due = new Map<string, number>();
+  protected readonly leases = new Map<string, Lease>();
   private readonly attempts = new Map<string, number>();
   private readonly superseded = new Map<string, { token: number; untilMs: number }>();
   private readonly failures = new Map<string, string>();
-  private readonly failedIds = new Set<string>();
+  protected readonly failedIds = new Set<string>();
   private readonly doneIds = new Set<string>();
+  /** The `completed` and `replaced` sets: submission (`submissionKey`) -> when, in ms. */
+  protected readonly completed = new Map<string, number>();
+  protected readonly replaced = new Map<string, number>();
   private readonly held: (() => void)[] = [];
   private fence = 0;
   private link: Link = 'up';
@@ -195,12 +216,7 @@ export class InMemoryRunStore implements RunStore {
    * for `claimFor` as when it is due within that instance's window.
    */
   reschedule(id: string, record: string, times: TaskTimes, claimFor?: string): Claim | undefined {
-    const lease = this.leases.get(id);
-    if (lease?.running) this.superseded.set(id, { token: lease.token, untilMs: lease.expiresAt });
-    this.leases.delete(id);
-    this.attempts.delete(id);
-    this.failures.delete(id);
-    this.failedIds.delete(id);
+    this.retire(id, this.settings.now());
     this.addTask(id, record, times);
     return claimFor === undefined ? undefined : this.claim(id, claimFor);
   }
@@ -212,17 +228,24 @@ export class InMemoryRunStore implements RunStore {
     }
   }
 
-  /** reclaimExpired-4: lapsed leases go back to due at their due time; returns how many. */
-  reclaimExpired(): number {
+  /**
+   * reclaimExpired-4, applied at once: up to `limit` lapsed leases, earliest expiry first, go back
+   * to due at their due time; returns how many. (InMemoryTaskStore.asTaskStore() sends it as the
+   * engine does, through the link.)
+   */
+  reclaimExpired(limit = Infinity): number {
     const now = this.settings.now();
-    let count = 0;
-    for (const [id, lease] of [...this.leases]) {
-      if (lease.expiresAt > now) continue;
+    const lapsed = [...this.leases]
+      .filter(([, lease]) => lease.expiresAt <= now)
+      .map(([id, lease]): [string, number] => [id, lease.expiresAt])
+      .sort(byScore)
+      .slice(0, limit);
+    for (const [id] of lapsed) {
+      const lease = this.leases.get(id);
       this.leases.delete(id);
-      if (this.tasks.has(id)) this.due.set(id, lease.dueMs);
-      count++;
+      if (lease && this.tasks.has(id)) this.due.set(id, lease.dueMs);
     }
-    return count;
+    return lapsed.length;
   }
 
   // ---- what specs read ----
@@ -260,7 +283,7 @@ export class InMemoryRunStore implements RunStore {
 
   // ---- the scripts ----
 
-  private send<T>(args: CallArgs, run: () => T): Promise<T> {
+  protected send<T>(args: CallArgs, run: () => T): Promise<T> {
     const link = this.link;
     this.calls.push({ ...args, at: this.settings.now(), link });
     switch (link) {
@@ -406,11 +429,11 @@ export class InMemoryRunStore implements RunStore {
         this.due.set(id, nextMs);
         return { code: 'next' };
       }
-      this.finish(id);
+      this.finish(id, now);
       return { code: 'done' };
     }
     if (ok) {
-      this.finish(id);
+      this.finish(id, now);
       return { code: 'done' };
     }
     this.failedIds.add(id);
@@ -418,15 +441,34 @@ export class InMemoryRunStore implements RunStore {
     return { code: 'failed' };
   }
 
-  private finish(id: string): void {
+  /** The submission is remembered as completed (the `completed` set of its digest). */
+  private finish(id: string, now: number): void {
+    const record = this.tasks.get(id);
+    if (record !== undefined) this.completed.set(submissionKey(id, record), now);
     this.tasks.delete(id);
     this.periods.delete(id);
     this.failures.delete(id);
     this.doneIds.add(id);
   }
 
+  /**
+   * acceptTasks' `retire`: the live content leaves, remembered as replaced; a started run of it is
+   * superseded until its lease expiry; its claim, attempts and failure go.
+   */
+  protected retire(id: string, now: number): void {
+    const live = this.tasks.get(id);
+    if (live !== undefined) this.replaced.set(submissionKey(id, live), now);
+    const lease = this.leases.get(id);
+    if (lease?.running) this.superseded.set(id, { token: lease.token, untilMs: lease.expiresAt });
+    this.leases.delete(id);
+    this.due.delete(id);
+    this.attempts.delete(id);
+    this.failures.delete(id);
+    this.failedIds.delete(id);
+  }
+
   /** claim.lua: a new fencing token, a lease that lasts leaseMs past max(dueMs, now). */
-  private claimAt(id: string, dueMs: number, owner: string, leaseMs: number): Claim {
+  protected claimAt(id: string, dueMs: number, owner: string, leaseMs: number): Claim {
     const token = ++this.fence;
     const expiresAt = Math.max(dueMs, this.settings.now()) + leaseMs;
     this.leases.set(id, { token, dueMs, owner, running: false, expiresAt });
@@ -439,4 +481,14 @@ export class InMemoryRunStore implements RunStore {
     if (untilMs <= now) this.superseded.delete(id);
     return untilMs;
   }
+}
+
+/** What digest.lua names: one submission, an ID with one content (a string key, not a hash). */
+export function submissionKey(id: string, record: string): string {
+  return `${id}\n${record}`;
+}
+
+/** A sorted set's order: by score, then by member (Redis compares members bytewise). */
+export function byScore([a, aScore]: [string, number], [b, bScore]: [string, number]): number {
+  return aScore - bScore || (a < b ? -1 : a > b ? 1 : 0);
 }
