@@ -1,5 +1,6 @@
 /** The public API for apps that embed the engine. */
 export { DelayTaskModule } from './delay-task.module';
+export { closeOnSignals } from './engine/close-on-signals';
 export type { DelayTaskModuleOptions } from './delay-task.module-definition';
 export type { DelayTaskOptions } from './config/delay-task-options.interface';
 export { delayTaskOptionsFromEnv } from './config/env.config';
@@ -8,6 +9,7 @@ export { DelayTask } from './tasks/delay-task.decorator';
 export { DelayTaskHandler } from './tasks/delay-task-handler';
 export type { TaskOf } from './tasks/delay-task-handler';
 export type { TaskContext } from './tasks/task-context';
+export { TaskAbortedError, type AbortKind } from './tasks/errors/task-aborted.error';
 export type { TaskSpec } from './domain/task-spec';
 export { TaskRegistry } from './tasks/task-registry';
 export { TASK_STORE } from './delay-task.constants';
