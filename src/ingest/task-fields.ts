@@ -4,7 +4,8 @@
  * `plainToInstance` + `validateSync`, and ingest is the hot path of a burst.
  *
  * Every parser returns its result or a `FieldError` whose message names the field and the value.
- * Range checks that depend on the clock or on configuration live in `parseTask`.
+ * Range checks that depend on configuration live in `parse/validate-fields.ts`, those that depend
+ * on the clock in `parse/place-in-time.ts`.
  */
 
 /** Longest accepted `ID` string, in UTF-16 code units. */

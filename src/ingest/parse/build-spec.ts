@@ -1,0 +1,34 @@
+import type { TaskSpec } from '../../domain/task-spec';
+import { holdsNonFiniteNumber } from '../json-shape';
+import { messageId } from '../message-id';
+import { Rejection } from './rejection';
+import type { TaskFields } from './validate-fields';
+
+type MutableSpec = { -readonly [K in keyof TaskSpec]: TaskSpec[K] };
+
+/**
+ * Parse step 4: the `TaskSpec` to store. Its JSON text is the content fingerprint, so keys come in
+ * `TaskSpec`'s order with undefined fields omitted, and the payload must survive JSON unchanged.
+ * A message without `ID` is named by its text as received (`text`).
+ */
+export function buildSpec(
+  fields: TaskFields,
+  payload: Record<string, unknown>,
+  text: string,
+): TaskSpec | Rejection {
+  if (holdsNonFiniteNumber(payload)) {
+    return new Rejection(
+      'payload holds a number out of range (like 1e400), which JSON cannot carry',
+      fields.id,
+    );
+  }
+  const { start } = fields;
+  const spec = { id: fields.id ?? messageId(text), name: fields.name } as MutableSpec;
+  if (start.toRunAtMs !== undefined) spec.toRunAtMs = start.toRunAtMs;
+  else spec.toRunAfterMs = start.toRunAfterMs;
+  if (fields.timeoutMs !== undefined) spec.timeoutMs = fields.timeoutMs;
+  if (fields.intervalMs !== undefined) spec.intervalMs = fields.intervalMs;
+  if (fields.endTimeMs !== undefined) spec.endTimeMs = fields.endTimeMs;
+  spec.payload = payload;
+  return spec;
+}

@@ -1,0 +1,121 @@
+import {
+  FieldError,
+  describeValue,
+  endTimeWithoutInterval,
+  formatDuration,
+  missingDueTime,
+  missingField,
+  parsePositiveSeconds,
+  parseSeconds,
+  parseTaskId,
+  parseTaskName,
+  parseUnixTime,
+} from '../task-fields';
+import type { SentFields } from './message-fields';
+import { Rejection } from './rejection';
+
+/** What the fields are checked against, besides their syntax. */
+export interface FieldRules {
+  /** Whether a handler is registered under this `Name`. */
+  isKnownTask: (name: string) => boolean;
+  /** Smallest accepted Interval (e.g. 50). */
+  minIntervalMs: number;
+  /** Largest accepted Timeout (e.g. 24 h). */
+  maxTimeoutMs: number;
+}
+
+/** When the producer wants the first run: at a time, or a delay after arrival. */
+export type Start =
+  | { readonly toRunAtMs: number; readonly toRunAfterMs?: never }
+  | { readonly toRunAtMs?: never; readonly toRunAfterMs: number };
+
+/** A message's fields, valid on their own (not yet against the clock), in milliseconds. */
+export interface TaskFields {
+  /** Absent when the message had none (one is derived from its text when it is accepted). */
+  readonly id: string | undefined;
+  readonly name: string;
+  readonly start: Start;
+  readonly timeoutMs: number | undefined;
+  readonly intervalMs: number | undefined;
+  readonly endTimeMs: number | undefined;
+}
+
+/**
+ * Parse step 2: each field's syntax and configured bounds, in a fixed order so a message with
+ * several faults always gets the same reason. A rejection carries the ID once it is known valid.
+ */
+export function validateFields(sent: SentFields, rules: FieldRules): TaskFields | Rejection {
+  const id = sent.id === undefined ? undefined : parseTaskId(sent.id);
+  if (id instanceof FieldError) return new Rejection(id);
+  const name = knownName(sent, rules);
+  if (name instanceof FieldError) return new Rejection(name, id);
+  const start = startOf(sent);
+  if (start instanceof FieldError) return new Rejection(start, id);
+  const timeoutMs = timeoutOf(sent.timeout, rules.maxTimeoutMs);
+  if (timeoutMs instanceof FieldError) return new Rejection(timeoutMs, id);
+  const intervalMs = intervalOf(sent.interval, rules.minIntervalMs);
+  if (intervalMs instanceof FieldError) return new Rejection(intervalMs, id);
+  const endTimeMs = endTimeOf(sent, intervalMs);
+  if (endTimeMs instanceof FieldError) return new Rejection(endTimeMs, id);
+  return { id, name, start, timeoutMs, intervalMs, endTimeMs };
+}
+
+/** `Name`, present and registered; a missing one points at keys that spell it in another case. */
+function knownName(sent: SentFields, rules: FieldRules): string | FieldError {
+  if (sent.name === undefined) {
+    const found = sent.nameMisspellings;
+    const hint =
+      found.length === 0
+        ? ''
+        : ` (found ${found.map((key) => JSON.stringify(key)).join(', ')}: Name must be spelled ` +
+          'exactly so, unlike the other fields)';
+    return new FieldError(missingField('Name').message + hint);
+  }
+  const name = parseTaskName(sent.name);
+  if (name instanceof FieldError || rules.isKnownTask(name)) return name;
+  return new FieldError(`unknown task name ${describeValue(name)}`);
+}
+
+/** ToRunAt wins; ToRunAfter is then ignored entirely (neither validated nor stored). */
+function startOf(sent: SentFields): Start | FieldError {
+  if (sent.toRunAt !== undefined) {
+    const toRunAtMs = parseUnixTime(sent.toRunAt, 'ToRunAt');
+    return toRunAtMs instanceof FieldError ? toRunAtMs : { toRunAtMs };
+  }
+  if (sent.toRunAfter !== undefined) {
+    const toRunAfterMs = parseSeconds(sent.toRunAfter, 'ToRunAfter');
+    return toRunAfterMs instanceof FieldError ? toRunAfterMs : { toRunAfterMs };
+  }
+  return missingDueTime();
+}
+
+/** `Timeout`, when sent: seconds greater than 0 and at most `maxMs`. */
+function timeoutOf(value: unknown, maxMs: number): number | undefined | FieldError {
+  if (value === undefined) return undefined;
+  const ms = parsePositiveSeconds(value, 'Timeout');
+  if (ms instanceof FieldError || ms <= maxMs) return ms;
+  return new FieldError(
+    `Timeout ${describeValue(value)} exceeds the maximum of ${formatDuration(maxMs)}`,
+  );
+}
+
+/** `Interval`, when sent: seconds greater than 0 and at least `minMs`. */
+function intervalOf(value: unknown, minMs: number): number | undefined | FieldError {
+  if (value === undefined) return undefined;
+  const ms = parsePositiveSeconds(value, 'Interval');
+  if (ms instanceof FieldError || ms >= minMs) return ms;
+  return new FieldError(
+    `Interval ${describeValue(value)} is below the minimum of ${formatDuration(minMs)}`,
+  );
+}
+
+/** `EndTime`, on periodic tasks only; its place on the clock is checked by `placeInTime`. */
+function endTimeOf(
+  sent: SentFields,
+  intervalMs: number | undefined,
+): number | undefined | FieldError {
+  if (sent.endTime === undefined) return undefined;
+  const endTimeMs = parseUnixTime(sent.endTime, 'EndTime');
+  if (endTimeMs instanceof FieldError || intervalMs !== undefined) return endTimeMs;
+  return endTimeWithoutInterval(sent.endTime);
+}
