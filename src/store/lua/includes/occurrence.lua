@@ -1,3 +1,11 @@
+-- The first point of the grid anchorMs + k * intervalMs (k = 0, 1, ...) at or after timeMs, all in
+-- whole ms. The same expression as firstGridPointAtOrAfter in src/domain/grid.ts, evaluated in the
+-- same doubles, so ingest and the scripts place a task on one grid;
+-- test/e2e/grid.property.e2e-spec.ts holds the two to the same result on every input.
+local function firstGridPointAtOrAfter(anchorMs, intervalMs, timeMs)
+  return anchorMs + intervalMs * math.max(0, math.ceil((timeMs - anchorMs) / intervalMs))
+end
+
 --[[
   Ends the occurrence of task id that was due at dueMs; its lease and attempts are already gone.
   ok: the run succeeded; otherwise failure (JSON) says why.
@@ -23,7 +31,8 @@ local function endOccurrence(id, dueMs, ok, failure, owner, horizon, leaseMs, no
   if period then
     local intervalText, endText = string.match(period, '^(%d+)|(%d*)$')
     local interval, due = tonumber(intervalText), tonumber(dueMs)
-    local nextMs = due + interval * (math.max(0, math.floor((now - due) / interval)) + 1)
+    -- Strictly after both this occurrence and now: at or after the later of them + 1 ms.
+    local nextMs = firstGridPointAtOrAfter(due, interval, math.max(due, now) + 1)
     if endText == '' or nextMs <= tonumber(endText) then
       if ok then rcall('HDEL', K.failures, id) else rcall('HSET', K.failures, id, failure) end
       if nextMs <= horizon then
