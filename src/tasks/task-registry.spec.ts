@@ -1,0 +1,185 @@
+import { Injectable, Scope, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { captureNestLogs } from '../../test/support/log-capture';
+import type { TaskSpec } from '../domain/task-spec';
+import { DelayTaskHandler } from './delay-task-handler';
+import { DelayTask } from './delay-task.decorator';
+import { DuplicateTaskNameError } from './errors/duplicate-task-name.error';
+import { InvalidTaskHandlerError } from './errors/invalid-task-handler.error';
+import { TaskRegistry } from './task-registry';
+
+const logs = captureNestLogs();
+
+/** A dependency, to show that handlers are built by Nest with theirs injected. */
+@Injectable()
+class Greeter {
+  greet(name: string): string {
+    return `hello ${name}`;
+  }
+}
+
+@DelayTask('Greet')
+@Injectable()
+class GreetTask extends DelayTaskHandler {
+  constructor(readonly greeter: Greeter) {
+    super();
+  }
+
+  run(task: TaskSpec): Promise<void> {
+    this.greeter.greet(task.id);
+    return Promise.resolve();
+  }
+}
+
+@DelayTask('Ping')
+@Injectable()
+class PingTask extends DelayTaskHandler {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Another class that takes the name `Ping`. */
+@DelayTask('Ping')
+@Injectable()
+class OtherPingTask extends DelayTaskHandler {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+@DelayTask('PerRequest')
+@Injectable({ scope: Scope.REQUEST })
+class PerRequestTask extends DelayTaskHandler {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+@Injectable({ scope: Scope.REQUEST })
+class RequestContext {}
+
+/** Request-scoped without saying so: it depends on a request-scoped provider. */
+@DelayTask('NeedsRequest')
+@Injectable()
+class NeedsRequestTask extends DelayTaskHandler {
+  constructor(readonly context: RequestContext) {
+    super();
+  }
+
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Has a `run` method, but is no DelayTaskHandler. */
+@DelayTask('Impostor')
+@Injectable()
+class ImpostorTask {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+@DelayTask('')
+@Injectable()
+class NamelessTask extends DelayTaskHandler {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A plain provider: not a handler, never looked at. */
+@Injectable()
+class Unrelated {}
+
+/** Bootstraps a Nest app of these providers with the registry, and returns the registry. */
+async function registryOf(...providers: Provider[]): Promise<TaskRegistry> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [DiscoveryModule],
+    providers: [TaskRegistry, ...providers],
+  })
+    .setLogger(logs)
+    .compile();
+  await moduleRef.init();
+  return moduleRef.get(TaskRegistry);
+}
+
+describe('TaskRegistry', () => {
+  it('finds every @DelayTask provider by its name, built by Nest with its dependencies', async () => {
+    const registry = await registryOf(Greeter, GreetTask, PingTask, Unrelated);
+
+    const greet = registry.get('Greet');
+    expect(greet).toBeInstanceOf(GreetTask);
+    expect(registry.get('Ping')).toBeInstanceOf(PingTask);
+    expect([registry.has('Greet'), registry.has('Ping'), registry.has('Unrelated')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(registry.get('greet')).toBeUndefined();
+    expect((greet as GreetTask).greeter).toBeInstanceOf(Greeter);
+    expect(logs.of(TaskRegistry.name, 'log')).toEqual([
+      'Task "Greet" runs with GreetTask',
+      'Task "Ping" runs with PingTask',
+    ]);
+  });
+
+  it('finds a handler provided under a token of its own', async () => {
+    const registry = await registryOf({ provide: 'ping-handler', useClass: PingTask });
+    expect(registry.get('Ping')).toBeInstanceOf(PingTask);
+  });
+
+  it('warns when no handler is registered: every task would be dead-lettered', async () => {
+    const registry = await registryOf(Unrelated);
+    expect(registry.has('Ping')).toBe(false);
+    expect(logs.of(TaskRegistry.name, 'warn')).toEqual([
+      'No @DelayTask handlers are registered: every task will be dead-lettered',
+    ]);
+  });
+
+  describe('refuses to start with a handler it cannot use, naming the class', () => {
+    it('two classes with one task name', async () => {
+      const bootstrap = registryOf(PingTask, OtherPingTask);
+      await expect(bootstrap).rejects.toThrow(DuplicateTaskNameError);
+      await expect(bootstrap).rejects.toThrow(
+        'Task name "Ping" is claimed by both PingTask and OtherPingTask; ' +
+          'give each @DelayTask class its own name.',
+      );
+    });
+
+    it.each([
+      {
+        what: 'a request-scoped handler',
+        handler: PerRequestTask,
+        reason: 'it is request-scoped; task handlers must be singletons',
+        also: [],
+      },
+      {
+        what: 'a handler that depends on a request-scoped provider',
+        handler: NeedsRequestTask,
+        reason: 'it is request-scoped; task handlers must be singletons',
+        also: [RequestContext],
+      },
+      {
+        what: 'a class that does not extend DelayTaskHandler',
+        handler: ImpostorTask,
+        reason: 'it does not extend DelayTaskHandler',
+        also: [],
+      },
+      {
+        what: 'an empty task name',
+        handler: NamelessTask,
+        reason: '@DelayTask needs a task name',
+        also: [],
+      },
+    ])('$what', async ({ handler, reason, also }) => {
+      const bootstrap = registryOf(PingTask, handler, ...also);
+      await expect(bootstrap).rejects.toThrow(InvalidTaskHandlerError);
+      await expect(bootstrap).rejects.toThrow(
+        `@DelayTask class ${handler.name} cannot be used: ${reason}.`,
+      );
+    });
+  });
+});
