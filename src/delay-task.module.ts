@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { defaultOptions } from './config/default-options';
 import type { DelayTaskOptions } from './config/delay-task-options.interface';
+import { resolveDelayTaskOptions } from './config/resolve-options';
 import { DELAY_TASK_CONFIG } from './delay-task.constants';
 import {
   ConfigurableModuleClass,
@@ -33,7 +33,8 @@ import { TasksModule } from './tasks/tasks.module';
   providers: [
     {
       provide: DELAY_TASK_CONFIG,
-      useFactory: (options: DelayTaskModuleOptions): DelayTaskOptions => withDefaults(options),
+      useFactory: (options: DelayTaskModuleOptions): DelayTaskOptions =>
+        resolveDelayTaskOptions(options),
       inject: [DELAY_TASK_MODULE_OPTIONS],
     },
     DelayTaskEngine,
@@ -41,11 +42,3 @@ import { TasksModule } from './tasks/tasks.module';
   exports: [DELAY_TASK_CONFIG, StoreModule, TasksModule, IngestModule, OperationsModule],
 })
 export class DelayTaskModule extends ConfigurableModuleClass {}
-
-/** The options given, an `undefined` one meaning its default (as an unset variable does). */
-function withDefaults(options: DelayTaskModuleOptions): DelayTaskOptions {
-  const given = Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined),
-  ) as Partial<DelayTaskOptions>;
-  return { ...defaultOptions(), ...given };
-}

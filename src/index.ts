@@ -3,7 +3,12 @@ export { DelayTaskModule } from './delay-task.module';
 export { closeOnSignals } from './engine/close-on-signals';
 export type { DelayTaskModuleOptions } from './delay-task.module-definition';
 export type { DelayTaskOptions } from './config/delay-task-options.interface';
-export { delayTaskOptionsFromEnv } from './config/env.config';
+export {
+  delayTaskOptionsFromEnv,
+  delayTaskOptionsFromEnvironment,
+} from './config/options-from-environment';
+export { validateDelayTaskEnvironment } from './config/validate-environment';
+export type { DelayTaskEnvironment } from './config/environment';
 export { DelayTaskTransport } from './ingest/delay-task.transport';
 export { DelayTask } from './tasks/delay-task.decorator';
 export { DelayTaskHandler } from './tasks/delay-task-handler';

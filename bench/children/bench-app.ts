@@ -8,7 +8,7 @@ import { Injectable, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
 import { closeOnSignals } from '../../src/engine/close-on-signals';
-import { delayTaskOptionsFromEnv } from '../../src/config/env.config';
+import { delayTaskOptionsFromEnv } from '../../src/config/options-from-environment';
 import { DelayTaskModule } from '../../src/delay-task.module';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
 import { DelayTask } from '../../src/tasks/delay-task.decorator';

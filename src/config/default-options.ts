@@ -12,8 +12,6 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export function defaultOptions(): DelayTaskOptions {
   return {
     redisUrl: DEFAULT_REDIS_URL,
-    startLocalRedis: false,
-    localRedisDir: '.data/redis',
     prefix: 'remote-task0:',
     topic: 'messageQ',
     concurrency: Math.max(1, cpus().length),

@@ -1,11 +1,10 @@
-/** Everything the engine can be told. `DelayTaskModule.forRoot()` takes any subset; the rest are defaults. */
+/**
+ * Everything the engine can be told. `DelayTaskModule.forRoot()` takes any subset; an absent option
+ * takes its default. What each accepts: delay-task-options.schema.ts.
+ */
 export interface DelayTaskOptions {
   /** `redis://[:password@]host:port[/db]`; the password never reaches a log. */
   redisUrl: string;
-  /** When nothing answers at `redisUrl`, start a local `redis-server` (only when the URL was not chosen explicitly). */
-  startLocalRedis: boolean;
-  /** Where that local Redis keeps its append-only file. */
-  localRedisDir: string;
   /** Names every Redis key of this service and, with `topic`, the channel `prefix + topic`. */
   prefix: string;
   topic: string;
@@ -54,7 +53,9 @@ export interface DelayTaskOptions {
   maxPastMs: number;
   /** Times further ahead than this are rejected as absurd. */
   maxFutureMs: number;
+  /** Periodic tasks with a shorter `Interval` are rejected. */
   minIntervalMs: number;
+  /** Tasks with a longer `Timeout` are rejected. */
   maxTimeoutMs: number;
   /** On SIGTERM, running tasks get this long to finish before the process exits anyway. */
   shutdownGraceMs: number;

@@ -16,7 +16,7 @@ export interface RedisTarget {
 export function parseRedisUrl(url: string): RedisTarget {
   const parsed = new URL(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new Error(`unsupported scheme "${parsed.protocol}" (use redis:// or rediss://)`);
+    throw new Error(`unsupported scheme "${parsed.protocol}"; use redis:// or rediss://`);
   }
   const dbText = parsed.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);

@@ -1,15 +1,42 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { delayTaskOptionsFromEnv } from '../config/env.config';
+import type { DelayTaskEnvironment } from '../config/environment';
+import { delayTaskOptionsFromEnvironment } from '../config/options-from-environment';
+import { validateDelayTaskEnvironment } from '../config/validate-environment';
 import { DelayTaskModule } from '../delay-task.module';
+import type { DelayTaskModuleOptions } from '../delay-task.module-definition';
 import { ExamplesModule } from './examples/examples.module';
 import { HealthController } from './health.controller';
+import { DEFAULT_LOCAL_REDIS_DIR, ensureLocalRedis } from './local-redis-server';
+
+/**
+ * The environment, with a .env file of the working directory, checked as this file is loaded: a
+ * bad value rejects it, naming the variable. main.ts awaits it first, so that a bad start stops
+ * there with that one line, before anything connects.
+ */
+export const checkedEnvironment = ConfigModule.forRoot({ validate: validateDelayTaskEnvironment });
 
 @Module({
   imports: [
+    checkedEnvironment,
     // The app's scheduler registry: the engine lists its interval jobs there (delaytask:…).
     ScheduleModule.forRoot(),
-    DelayTaskModule.forRootAsync({ useFactory: () => delayTaskOptionsFromEnv(process.env) }),
+    DelayTaskModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: async (
+        config: ConfigService<DelayTaskEnvironment, true>,
+      ): Promise<DelayTaskModuleOptions> => {
+        // The quick start: given no REDIS_URL (an empty one is unset too), the service brings
+        // its own Redis when none answers at the default URL.
+        if (!config.get('REDIS_URL', { infer: true })) {
+          const dir = config.get('DELAYTASK_LOCAL_REDIS_DIR', { infer: true });
+          await ensureLocalRedis(dir || DEFAULT_LOCAL_REDIS_DIR, new Logger('LocalRedis'));
+        }
+        return delayTaskOptionsFromEnvironment(config);
+      },
+    }),
     ExamplesModule,
   ],
   controllers: [HealthController],

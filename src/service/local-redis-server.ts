@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
-import type { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { DEFAULT_REDIS_URL } from '../config/default-options';
 import { redactRedisUrl, redisOptionsFromUrl } from '../config/redis-url';
 
 const PROBE_TIMEOUT_MS = 1000;
@@ -92,12 +92,14 @@ export async function startLocalRedis(
   );
 }
 
-/** When no Redis answers at the configured URL, starts a local one there (see startLocalRedis). */
-export async function ensureLocalRedis(
-  options: Pick<DelayTaskOptions, 'redisUrl' | 'redisCaFile' | 'localRedisDir'>,
-  logger: LoggerService,
-): Promise<void> {
-  const connection = redisOptionsFromUrl(options.redisUrl, options.redisCaFile);
-  if (!(await redisAnswers(connection)))
-    await startLocalRedis(connection, options.localRedisDir, logger);
+/** Where the local Redis keeps its data unless DELAYTASK_LOCAL_REDIS_DIR says otherwise. */
+export const DEFAULT_LOCAL_REDIS_DIR = '.data/redis';
+
+/**
+ * When no Redis answers at the default URL, starts a local one there (see startLocalRedis). Only
+ * for a service given no REDIS_URL: a Redis chosen explicitly is never replaced by a local one.
+ */
+export async function ensureLocalRedis(dir: string, logger: LoggerService): Promise<void> {
+  const connection = redisOptionsFromUrl(DEFAULT_REDIS_URL);
+  if (!(await redisAnswers(connection))) await startLocalRedis(connection, dir, logger);
 }

@@ -1,34 +1,33 @@
-import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
-import { AppModule } from './app.module';
+import { AppModule, checkedEnvironment } from './app.module';
 import { closeOnSignals } from '../engine/close-on-signals';
-import { delayTaskOptionsFromEnv, httpPortFromEnv } from '../config/env.config';
-import { REDIS_CLIENT } from '../delay-task.constants';
+import type { DelayTaskOptions } from '../config/delay-task-options.interface';
+import type { DelayTaskEnvironment } from '../config/environment';
+import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
 import { DelayTaskTransport } from '../ingest/delay-task.transport';
 import { RedisRefusedError } from '../store/redis-handshake';
 import { errorText } from '../tasks/run';
-import { ensureLocalRedis } from './local-redis-server';
 
 const logger = new Logger('Main');
 
 async function bootstrap(): Promise<void> {
   survive();
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  // Fail fast on a bad variable, before anything connects.
-  const options = delayTaskOptionsFromEnv(process.env);
-  const httpPort = httpPortFromEnv(process.env);
-
-  if (options.startLocalRedis) await ensureLocalRedis(options, logger);
+  await checkedEnvironment;
   const app = await NestFactory.create(AppModule, { abortOnError: false });
   exitWhenRedisRefuses(app.get<Redis>(REDIS_CLIENT, { strict: false }));
   app.connectMicroservice<CustomStrategy>({ strategy: app.get(DelayTaskTransport) });
   await app.init();
   await app.startAllMicroservices();
-  if (httpPort !== undefined) await app.listen(httpPort, '127.0.0.1');
-  logger.log(`Ready: subscribed to ${options.prefix}${options.topic}`);
+  const config = app.get<ConfigService<DelayTaskEnvironment, true>>(ConfigService);
+  const httpPort = config.get('DELAYTASK_HTTP_PORT', { infer: true });
+  // An empty variable is unset.
+  if (httpPort) await app.listen(httpPort, '127.0.0.1');
+  const { prefix, topic } = app.get<DelayTaskOptions>(DELAY_TASK_CONFIG);
+  logger.log(`Ready: subscribed to ${prefix}${topic}`);
 
   closeOnSignals(app, logger);
 }
