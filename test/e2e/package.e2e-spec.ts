@@ -16,8 +16,11 @@ const REPO = join(__dirname, '..', '..');
 const FIXTURE = join(REPO, 'test', 'fixtures', 'consumer-app');
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
 const LUA = join(REPO, 'src', 'store', 'lua');
+/** Files of the repository's root that npm packs whatever `files` says. */
+const ALWAYS_PACKED = /^(package\.json|README|LICEN[CS]E)/i;
 /** The channel of the engine's default prefix and topic, which the consumer app keeps. */
 const CHANNEL = 'remote-task0:messageQ';
+const NODE_MODULES = 'node_modules/';
 const runFile = promisify(execFile);
 
 type Dependencies = Record<string, string>;
@@ -89,7 +92,7 @@ describe('the packed library, installed into an app of its own', () => {
     const luaScripts = filesUnder(LUA).map((file) => `dist/store/lua/${file}`);
     expect(files.filter((file) => file.endsWith('.lua')).sort()).toEqual(luaScripts.sort());
     const unexpected = files.filter(
-      (file) => !/^dist\/.+\.(js|d\.ts|lua)$/.test(file) && !/^(package\.json|README)/.test(file),
+      (file) => !/^dist\/.+\.(js|d\.ts|lua)$/.test(file) && !ALWAYS_PACKED.test(file),
     );
     expect(unexpected).toEqual([]);
     expect(files.filter((file) => file.startsWith('dist/service/'))).toEqual([]);
@@ -152,11 +155,8 @@ describe('the packed library, installed into an app of its own', () => {
 async function packLibrary(stage: string, destination: string): Promise<PackedTarball> {
   await run(TSC, ['-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')], REPO);
   cpSync(LUA, join(stage, 'dist', 'store', 'lua'), { recursive: true });
-  for (const file of readdirSync(REPO).filter((name) =>
-    /^(package\.json|README|LICEN[CS]E)/i.test(name),
-  )) {
-    cpSync(join(REPO, file), join(stage, file));
-  }
+  const rootFiles = readdirSync(REPO).filter((name) => ALWAYS_PACKED.test(name));
+  for (const file of rootFiles) cpSync(join(REPO, file), join(stage, file));
   const packArgs = ['pack', '--json', '--ignore-scripts', '--pack-destination', destination];
   const { stdout } = await run('npm', packArgs, stage);
   const [packed] = JSON.parse(stdout) as PackedTarball[];
@@ -181,6 +181,7 @@ function writeConsumerApp(dir: string, packed: PackedTarball): void {
   const repoLock = readJson<{ packages: LockPackages }>(join(REPO, 'package-lock.json')).packages;
   const roots = [app.dependencies, app.devDependencies, library.dependencies];
   const names = roots.flatMap((deps) => Object.keys(deps ?? {}));
+  const installed = names.filter((name) => name !== library.name);
   const packages: LockPackages = {
     '': {
       name: app.name,
@@ -188,11 +189,8 @@ function writeConsumerApp(dir: string, packed: PackedTarball): void {
       dependencies: app.dependencies,
       devDependencies: app.devDependencies,
     },
-    ...lockedTree(
-      repoLock,
-      names.filter((name) => name !== library.name),
-    ),
-    [`node_modules/${library.name}`]: {
+    ...lockedTree(repoLock, installed),
+    [`${NODE_MODULES}${library.name}`]: {
       version: library.version,
       resolved: tarballSpec,
       integrity: packed.integrity,
@@ -226,14 +224,16 @@ function lockedTree(lock: LockPackages, roots: readonly string[]): LockPackages 
     }
     if (picked[folder]) return;
     const entry = withoutTreeFlags(lock[folder]);
-    const packageName = entry.name ?? folder.slice(folder.lastIndexOf('node_modules/') + 13);
+    const packageName =
+      entry.name ?? folder.slice(folder.lastIndexOf(NODE_MODULES) + NODE_MODULES.length);
     const tarballName = `${packageName.split('/').pop()}-${entry.version}.tgz`;
     picked[folder] = {
       ...entry,
       resolved: entry.resolved ?? `https://registry.npmjs.org/${packageName}/-/${tarballName}`,
     };
-    for (const dependency of Object.keys(entry.dependencies ?? {}))
+    for (const dependency of Object.keys(entry.dependencies ?? {})) {
       visit(folder, dependency, false);
+    }
     for (const dependency of Object.keys(entry.optionalDependencies ?? {})) {
       visit(folder, dependency, true);
     }
@@ -257,7 +257,7 @@ function withoutTreeFlags(entry: LockEntry): LockEntry {
 /** Where Node finds `name` from the package in `from`: its own node_modules, then each parent's. */
 function lookup(lock: LockPackages, from: string, name: string): string | undefined {
   for (let folder = from; ; ) {
-    const candidate = `${folder ? `${folder}/` : ''}node_modules/${name}`;
+    const candidate = `${folder ? `${folder}/` : ''}${NODE_MODULES}${name}`;
     if (lock[candidate]) return candidate;
     if (!folder) return undefined;
     const parent = folder.lastIndexOf('/node_modules/');
