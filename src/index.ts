@@ -10,12 +10,21 @@ export {
 export { validateDelayTaskEnvironment } from './config/validate-environment';
 export type { DelayTaskEnvironment } from './config/environment';
 export { DelayTaskTransport } from './ingest/delay-task.transport';
-export { DelayTask } from './tasks/delay-task.decorator';
+export { DelayTask, type TaskTypeOptions } from './tasks/delay-task.decorator';
 export { DelayTaskHandler } from './tasks/delay-task-handler';
 export type { TaskOf } from './tasks/delay-task-handler';
 export type { TaskContext } from './tasks/task-context';
 export { TaskAbortedError, type AbortKind } from './tasks/errors/task-aborted.error';
 export type { TaskSpec } from './domain/task-spec';
-export { TaskRegistry } from './tasks/task-registry';
+export { TaskRegistry, type TaskType } from './tasks/task-registry';
+export {
+  TaskOperations,
+  type CancelAnswer,
+  type ListQuery,
+  type RequeueAnswer,
+} from './operations/task-operations.service';
+export type { TaskView } from './operations/task-view';
+export type { TaskState, TaskStats } from './store/operations-store';
+export type { ScheduleAnswer } from './ingest/task-ingest.service';
 export { TASK_STORE } from './delay-task.constants';
 export type { TaskStore } from './store/task-store';

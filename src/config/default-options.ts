@@ -25,6 +25,8 @@ export function defaultOptions(): DelayTaskOptions {
     failedRetentionMs: 7 * DAY,
     failedMax: 100_000,
     failedMaxBytes: 256 * MIB,
+    historyRetentionMs: HOUR,
+    historyMax: 10_000,
     maxStalls: 1,
     maxMessageBytes: MIB,
     deadLetterMax: 10_000,

@@ -33,6 +33,10 @@ export interface DelayTaskOptions {
   failedMax: number;
   /** Failed tasks kept take at most this many bytes of records (the oldest are forgotten first). */
   failedMaxBytes: number;
+  /** Done tasks are kept (to inspect: state, payload, when) this long at most. */
+  historyRetentionMs: number;
+  /** At most this many done tasks are kept to inspect (the oldest are forgotten first). */
+  historyMax: number;
   /**
    * How often an occurrence may lose its run (its instance died, stalled past its lease, or gave
    * it up) and still be started again; one more and it is recorded as failed instead.

@@ -34,6 +34,8 @@ export class DelayTaskOptionsSchema implements Partial<DelayTaskOptions> {
   @WholeNumber(1000, YEAR_MS, 'ms') failedRetentionMs?: number;
   @WholeNumber(1, 100_000_000) failedMax?: number;
   @WholeNumber(MIB, TIB, 'bytes') failedMaxBytes?: number;
+  @WholeNumber(0, YEAR_MS, 'ms') historyRetentionMs?: number;
+  @WholeNumber(1, 100_000_000) historyMax?: number;
   @WholeNumber(256, 64 * MIB, 'bytes') maxMessageBytes?: number;
   @WholeNumber(1, 10_000_000) deadLetterMax?: number;
   @WholeNumber(64 * KIB, TIB, 'bytes') deadLetterMaxBytes?: number;

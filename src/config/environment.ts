@@ -22,6 +22,8 @@ export const OPTION_VARIABLES = {
   DELAYTASK_FAILED_RETENTION_MS: 'failedRetentionMs',
   DELAYTASK_FAILED_MAX: 'failedMax',
   DELAYTASK_FAILED_MAX_BYTES: 'failedMaxBytes',
+  DELAYTASK_HISTORY_RETENTION_MS: 'historyRetentionMs',
+  DELAYTASK_HISTORY_MAX: 'historyMax',
   DELAYTASK_MAX_MESSAGE_BYTES: 'maxMessageBytes',
   DELAYTASK_DEAD_LETTER_MAX: 'deadLetterMax',
   DELAYTASK_DEAD_LETTER_MAX_BYTES: 'deadLetterMaxBytes',

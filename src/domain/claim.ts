@@ -23,4 +23,18 @@ export type ClaimRef = Pick<Claim, 'id' | 'token'>;
  */
 export type RunOutcome =
   | { id: string; token: number; outcome: 'ok' | 'abandoned' | 'unstarted' }
-  | { id: string; token: number; outcome: 'error' | 'timeout'; error: string; attempt: number };
+  | {
+      id: string;
+      token: number;
+      outcome: 'error' | 'timeout';
+      error: string;
+      attempt: number;
+      /** Whether and when the occurrence may be tried again (the store decides, by its attempts). */
+      retry?: RetryPolicy;
+    };
+
+/** A failed run's occurrence is retried after `delayMs` while it has had fewer than `maxAttempts` starts. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  delayMs: number;
+}

@@ -22,7 +22,15 @@ export function decodeRecord(record: string): TaskSpec | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const spec = value as Record<string, unknown>;
-  const optionalNumbers = ['toRunAtMs', 'toRunAfterMs', 'timeoutMs', 'intervalMs', 'endTimeMs'];
+  const optionalNumbers = [
+    'toRunAtMs',
+    'toRunAfterMs',
+    'timeoutMs',
+    'intervalMs',
+    'endTimeMs',
+    'retries',
+    'retryDelayMs',
+  ];
   const valid =
     typeof spec.id === 'string' &&
     typeof spec.name === 'string' &&

@@ -19,6 +19,10 @@ export interface TaskSpec {
   readonly intervalMs?: number;
   /** Last allowed occurrence (`EndTime`); absent means no end. */
   readonly endTimeMs?: number;
+  /** Attempts after the first failed one (`Retries`); absent means the handler's default, else 0. */
+  readonly retries?: number;
+  /** Wait before the first retry (`RetryDelay`), doubling with each; absent: the handler's, else 1 s. */
+  readonly retryDelayMs?: number;
   /** Every other field of the message, for the handler (`Url` for the ping tasks). */
   readonly payload: Readonly<Record<string, unknown>>;
 }

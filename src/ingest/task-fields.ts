@@ -297,3 +297,17 @@ export function endTimeWithoutInterval(value: unknown): FieldError {
     `EndTime ${describeValue(value)} is only allowed on periodic tasks, but Interval is missing`,
   );
 }
+
+/** Most retries a task may ask for. */
+export const MAX_RETRIES = 100;
+
+/** `Retries`: a whole number of attempts after the first, from 0 to MAX_RETRIES. */
+export function parseRetries(value: unknown, field = 'Retries'): number | FieldError {
+  const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_RETRIES) {
+    return new FieldError(
+      `${field} must be a whole number from 0 to ${MAX_RETRIES}, got ${describeValue(value)}`,
+    );
+  }
+  return count;
+}

@@ -21,6 +21,8 @@ export class TaskKeys {
   readonly fence: string;
   /** HASH id -> number of starts of the current occurrence. */
   readonly attempts: string;
+  /** HASH id -> number of runs of the current occurrence that were lost (instance died, stalled). */
+  readonly stalls: string;
   /** HASH id -> `token|leaseExpiryMs` of a started run whose task took new content meanwhile. */
   readonly superseded: string;
   /** ZSET 12-byte digest of (id, record) -> completion ms: submissions that ran. */
@@ -60,6 +62,7 @@ export class TaskKeys {
     this.running = `${p}running`;
     this.fence = `${p}fence`;
     this.attempts = `${p}attempts`;
+    this.stalls = `${p}stalls`;
     this.superseded = `${p}superseded`;
     this.completed = `${p}completed`;
     this.replaced = `${p}replaced`;

@@ -31,14 +31,21 @@ const INCLUDE = /^-- @include (\w+)$/gm;
 /**
  * A script's text with each `-- @include name` line replaced by `includes/<name>.lua` (pieces
  * several scripts share: the clock, the lease format, how a claim is made), and `codes` by the
- * status codes of `script-codes.ts`.
+ * status codes of `script-codes.ts`. An include may include others; each goes in once, at its
+ * first mention, so a piece comes before what uses it.
  */
-export function expandIncludes(lua: string, folder: string = SCRIPTS_FOLDER): string {
-  return lua.replace(INCLUDE, (_line, name: string) =>
-    name === 'codes'
-      ? codesInclude()
-      : readFileSync(join(folder, 'includes', `${name}.lua`), 'utf8'),
-  );
+export function expandIncludes(
+  lua: string,
+  folder: string = SCRIPTS_FOLDER,
+  included: Set<string> = new Set(),
+): string {
+  return lua.replace(INCLUDE, (_line, name: string) => {
+    if (included.has(name)) return '';
+    included.add(name);
+    if (name === 'codes') return codesInclude();
+    const piece = readFileSync(join(folder, 'includes', `${name}.lua`), 'utf8');
+    return expandIncludes(piece, folder, included);
+  });
 }
 
 /**

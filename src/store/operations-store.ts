@@ -67,7 +67,7 @@ export class OperationsStore {
       'cancelTask',
       await this.redis.cancelTask(
         ...[k.tasks, k.due, k.leased, k.lease, k.running, k.attempts, k.superseded],
-        ...[k.cancelled, k.failed, k.failures, k.failedBytes],
+        ...[k.cancelled, k.failed, k.failures, k.failedBytes, k.stalls],
         id,
         k.control,
       ),
@@ -86,7 +86,7 @@ export class OperationsStore {
       'requeueTask',
       await this.redis.requeueTask(
         ...[k.tasks, k.due, k.attempts, k.cancelled, k.failed, k.failures, k.failedBytes],
-        k.running,
+        ...[k.running, k.stalls],
         id,
       ),
       2,

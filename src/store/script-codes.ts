@@ -6,7 +6,7 @@
 export const SCRIPT_CODES = {
   accept: { duplicate: 0, stored: 1, rescheduled: 2, completed: 3, replayed: 4 },
   start: { stale: 0, started: 1, notDue: 2, superseded: 3, stalled: 4 },
-  complete: { stale: 0, done: 1, next: 2, failed: 3, released: 4 },
+  complete: { stale: 0, done: 1, next: 2, failed: 3, released: 4, retry: 5 },
   lost: { takenOver: 1, rescheduled: 2, removed: 3, cancelled: 4 },
   cancel: { notFound: 0, cancelled: 1, running: 2, alreadyCancelled: 3 },
   requeue: { notFound: 0, requeued: 1, notFinished: 2 },

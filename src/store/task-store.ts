@@ -50,6 +50,8 @@ export type StoreLimits = Pick<
   | 'failedRetentionMs'
   | 'failedMax'
   | 'failedMaxBytes'
+  | 'historyRetentionMs'
+  | 'historyMax'
   | 'maxStalls'
 >;
 export interface StoreCounts {
@@ -101,7 +103,8 @@ export class TaskStore {
       'acceptTasks',
       await this.redis.acceptTasks(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
-        ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
+        ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.superseded],
+        ...[k.running, k.stalls],
         ...args,
       ),
       1,
@@ -161,6 +164,7 @@ export class TaskStore {
       await this.redis.startRuns(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
         ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
+        ...[k.stalls, k.history, k.historyAt],
         positive('leaseMs', leaseMs),
         ms('maxStalls', this.limits.maxStalls),
         ...pairs(claims),
@@ -246,17 +250,27 @@ export class TaskStore {
     ];
     const at = Date.now();
     for (const o of outcomes) {
-      const failure =
-        o.outcome === 'error' || o.outcome === 'timeout'
-          ? JSON.stringify({ outcome: o.outcome, error: o.error, at, attempt: o.attempt })
-          : '';
-      args.push(o.id, token(o.token), o.outcome, failure);
+      if (o.outcome === 'error' || o.outcome === 'timeout') {
+        const failure = JSON.stringify({
+          outcome: o.outcome,
+          error: o.error,
+          at,
+          attempt: o.attempt,
+        });
+        const retry = o.retry
+          ? [positive('maxAttempts', o.retry.maxAttempts), ms('retryDelayMs', o.retry.delayMs)]
+          : ['', ''];
+        args.push(o.id, token(o.token), o.outcome, failure, ...retry);
+      } else {
+        args.push(o.id, token(o.token), o.outcome, '', '', '');
+      }
     }
     const reply = asArray(
       'completeRuns',
       await this.redis.completeRuns(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
         ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
+        ...[k.stalls, k.history, k.historyAt],
         ...args,
       ),
       1,
@@ -277,7 +291,7 @@ export class TaskStore {
   async reclaimExpired(limit: number): Promise<number> {
     const k = this.keys;
     const reply = await this.redis.reclaimExpired(
-      ...[k.leased, k.lease, k.due, k.tasks, k.running],
+      ...[k.leased, k.lease, k.due, k.tasks, k.running, k.stalls],
       positive('limit', limit),
     );
     return asInt('reclaimExpired', reply, 'count');
@@ -303,12 +317,15 @@ export class TaskStore {
     const l = this.limits;
     const reply = await this.redis.pruneFinished(
       ...[k.completed, k.replaced, k.failed, k.failures, k.failedBytes, k.tasks, k.period],
+      ...[k.history, k.historyAt, k.cancelled],
       ms('completedRetentionMs', l.completedRetentionMs),
       positive('completedMax', l.completedMax),
       ms('replayWindowMs', l.replayWindowMs),
       ms('failedRetentionMs', l.failedRetentionMs),
       positive('failedMax', l.failedMax),
       positive('failedMaxBytes', l.failedMaxBytes),
+      ms('historyRetentionMs', l.historyRetentionMs),
+      positive('historyMax', l.historyMax),
       positive('limit', limit),
     );
     return asInt('pruneFinished', reply, 'count');

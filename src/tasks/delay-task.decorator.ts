@@ -1,23 +1,35 @@
 import { DiscoveryService } from '@nestjs/core';
 
+/** What a task type may set for all its tasks (a task's own fields win). */
+export interface TaskTypeOptions {
+  /** Attempts after a failed first one (a task's `Retries` wins); default 0. */
+  readonly retries?: number;
+  /** Wait before the first retry, doubling with each (a task's `RetryDelay` wins); default 1 s. */
+  readonly retryDelayMs?: number;
+  /** Longest wait between retries; default 1 h. */
+  readonly retryMaxDelayMs?: number;
+}
+
 /** What `@DelayTask` stores on a handler class. */
 export interface DelayTaskMetadata {
   /** The message's `Name` this handler runs. */
   readonly name: string;
+  readonly options: TaskTypeOptions;
 }
 
 /** The metadata key `TaskRegistry` finds handlers by (DiscoveryService indexes providers by it). */
 export const DelayTaskHandlerMetadata = DiscoveryService.createDecorator<DelayTaskMetadata>();
 
 /**
- * Marks an injectable `DelayTaskHandler` as the runner of tasks named `name` (the message's `Name`).
- * It only stores metadata; `TaskRegistry` finds the class at bootstrap.
+ * Marks an injectable `DelayTaskHandler` as the runner of tasks named `name` (the message's `Name`),
+ * with the task type's defaults. It only stores metadata; `TaskRegistry` finds the class at
+ * bootstrap.
  *
  * @example
- * @DelayTask('OncePingTask')
+ * @DelayTask('SendReminder', { retries: 3, retryDelayMs: 2000 })
  * @Injectable()
- * export class OncePingTask extends DelayTaskHandler<{ Url: string }> { ... }
+ * export class SendReminderTask extends DelayTaskHandler<{ userId: string }> { ... }
  */
-export function DelayTask(name: string): ClassDecorator {
-  return DelayTaskHandlerMetadata({ name });
+export function DelayTask(name: string, options: TaskTypeOptions = {}): ClassDecorator {
+  return DelayTaskHandlerMetadata({ name, options });
 }

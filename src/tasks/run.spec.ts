@@ -14,7 +14,8 @@ const started: StartedRun = { id: 'task-1', dueMs: 1000, token: 7, record: '{}',
 /** A run of `invoke`, with every outcome it reports. */
 function runOf(invoke: (context: TaskContext) => unknown, timeoutMs = 10_000) {
   const settled: RunOutcome[] = [];
-  const run = new Run(started, 'Probe', Infinity, (_run, outcome) => settled.push(outcome));
+  const spec = { id: started.id, name: 'Probe', payload: {} };
+  const run = new Run(started, spec, Infinity, (_run, outcome) => settled.push(outcome));
   run.start(timeoutMs, quiet, invoke);
   return { run, settled };
 }

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RunOutcome, StartedRun } from '../domain/claim';
+import type { TaskSpec } from '../domain/task-spec';
 import { TaskAbortedError } from './errors/task-aborted.error';
 import type { TaskContext } from './task-context';
 
@@ -22,8 +23,8 @@ export class Run {
 
   constructor(
     readonly started: StartedRun,
-    /** The task's name, as far as its record could be read. */
-    readonly name: string,
+    /** The task its record holds; undefined when the record is not a valid task. */
+    readonly spec: TaskSpec | undefined,
     leaseUntil: number,
     private readonly onSettled: (run: Run, outcome: RunOutcome, error?: string) => void,
   ) {
@@ -32,6 +33,11 @@ export class Run {
 
   get token(): number {
     return this.started.token;
+  }
+
+  /** The task's name, as far as its record could be read. */
+  get name(): string {
+    return this.spec?.name ?? '?';
   }
 
   /** Starts the handler; `invoke` may throw, return anything, or never settle. */

@@ -1,15 +1,21 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { DelayTaskHandlerMetadata } from './delay-task.decorator';
+import { DelayTaskHandlerMetadata, type TaskTypeOptions } from './delay-task.decorator';
 import { DelayTaskHandler } from './delay-task-handler';
 import { DuplicateTaskNameError } from './errors/duplicate-task-name.error';
 import { InvalidTaskHandlerError } from './errors/invalid-task-handler.error';
 
-/** Name -> handler, discovered once at bootstrap from providers decorated `@DelayTask`. */
+/** A registered task type: its handler and its defaults. */
+export interface TaskType {
+  readonly handler: DelayTaskHandler;
+  readonly options: TaskTypeOptions;
+}
+
+/** Name -> task type, discovered once at bootstrap from providers decorated `@DelayTask`. */
 @Injectable()
 export class TaskRegistry implements OnModuleInit {
   private readonly logger = new Logger(TaskRegistry.name);
-  private readonly handlers = new Map<string, DelayTaskHandler>();
+  private readonly types = new Map<string, TaskType>();
 
   constructor(private readonly discovery: DiscoveryService) {}
 
@@ -17,7 +23,8 @@ export class TaskRegistry implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders({
       metadataKey: DelayTaskHandlerMetadata.KEY,
     })) {
-      const name = this.discovery.getMetadataByDecorator(DelayTaskHandlerMetadata, wrapper)?.name;
+      const metadata = this.discovery.getMetadataByDecorator(DelayTaskHandlerMetadata, wrapper);
+      const name = metadata?.name;
       const className = wrapper.metatype?.name ?? String(wrapper.name);
       if (!name) throw new InvalidTaskHandlerError(className, '@DelayTask needs a task name');
       if (!wrapper.isDependencyTreeStatic()) {
@@ -30,21 +37,23 @@ export class TaskRegistry implements OnModuleInit {
       if (!(instance instanceof DelayTaskHandler)) {
         throw new InvalidTaskHandlerError(className, 'it does not extend DelayTaskHandler');
       }
-      const existing = this.handlers.get(name);
-      if (existing) throw new DuplicateTaskNameError(name, existing.constructor.name, className);
-      this.handlers.set(name, instance as DelayTaskHandler);
+      const existing = this.types.get(name);
+      if (existing) {
+        throw new DuplicateTaskNameError(name, existing.handler.constructor.name, className);
+      }
+      this.types.set(name, { handler: instance as DelayTaskHandler, options: metadata.options });
       this.logger.log(`Task "${name}" runs with ${className}`);
     }
-    if (this.handlers.size === 0) {
+    if (this.types.size === 0) {
       this.logger.warn('No @DelayTask handlers are registered: every task will be dead-lettered');
     }
   }
 
   has(name: string): boolean {
-    return this.handlers.has(name);
+    return this.types.has(name);
   }
 
-  get(name: string): DelayTaskHandler | undefined {
-    return this.handlers.get(name);
+  get(name: string): TaskType | undefined {
+    return this.types.get(name);
   }
 }

@@ -144,7 +144,10 @@ class LooseHandler extends DelayTaskHandler {
 /** The runner only looks handlers up; discovery at bootstrap is the rest of TaskRegistry. */
 function registryOf(handlers: ReadonlyMap<string, DelayTaskHandler>): TaskRegistry {
   const lookup: Pick<TaskRegistry, 'get' | 'has'> = {
-    get: (name) => handlers.get(name),
+    get: (name) => {
+      const handler = handlers.get(name);
+      return handler && { handler, options: {} };
+    },
     has: (name) => handlers.has(name),
   };
   return lookup as TaskRegistry;

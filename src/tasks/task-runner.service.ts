@@ -9,6 +9,7 @@ import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
 import { OutcomeWriter } from './outcome-writer';
 import { decodeRecord } from '../domain/task-record';
+import { retryPolicy } from './retry-policy';
 import { Run } from './run';
 import { TaskRegistry } from './task-registry';
 
@@ -299,10 +300,10 @@ export class TaskRunner {
 
   private launch({ started, leaseUntil }: ConfirmedRun): void {
     const spec = decodeRecord(started.record);
-    const run = new Run(started, spec?.name ?? '?', leaseUntil, this.settled);
+    const run = new Run(started, spec, leaseUntil, this.settled);
     this.running.set(run.token, run);
     this.keepLeases();
-    const handler = spec && this.registry.get(spec.name);
+    const handler = spec && this.registry.get(spec.name)?.handler;
     const timeoutMs = spec?.timeoutMs ?? this.options.defaultTimeoutMs;
     run.start(timeoutMs, this.handlerLogger(run.name), (context) => {
       if (!spec) throw new Error(`the stored record of task ${started.id} is not a valid task`);
@@ -314,11 +315,19 @@ export class TaskRunner {
   private settled = (run: Run, outcome: RunOutcome, error?: string): void => {
     this.running.delete(run.token);
     if (error !== undefined) this.logSettled(run, outcome, error);
-    this.outcomes.write(outcome);
+    this.outcomes.write(this.withRetry(run, outcome));
     if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     this.stopKeepingLeases();
     this.pump();
   };
+
+  /** A failure carries whether and when its occurrence may be tried again (the store decides). */
+  private withRetry(run: Run, outcome: RunOutcome): RunOutcome {
+    if ((outcome.outcome !== 'error' && outcome.outcome !== 'timeout') || !run.spec) return outcome;
+    const type = this.registry.get(run.spec.name);
+    const retry = retryPolicy(run.spec, type?.options ?? {}, run.started.attempt);
+    return retry ? { ...outcome, retry } : outcome;
+  }
 
   /** Each task name logs under its own context, so that a handler's lines say whose they are. */
   private handlerLogger(name: string): Logger {

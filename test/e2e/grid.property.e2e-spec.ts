@@ -12,7 +12,7 @@ import { RedisServerProcess } from '../support/redis-server';
  * only functions, so a script may include it and call just the grid one.
  */
 const GRID_SCRIPT = expandIncludes(
-  '-- @include occurrence\n' +
+  '-- @include grid\n' +
     'return firstGridPointAtOrAfter(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n',
 );
 /** Well past any ToRunAt ingest accepts (year 2527), and the result stays a safe integer. */

@@ -29,6 +29,8 @@ const LIMITS: StoreLimits = {
   failedRetentionMs: 86_400_000,
   failedMax: 100_000,
   failedMaxBytes: 1024 ** 3,
+  historyRetentionMs: 3_600_000,
+  historyMax: 10_000,
   maxStalls: 1,
 };
 const parseOptions = PARSE_OPTIONS;

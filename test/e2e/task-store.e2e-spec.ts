@@ -42,6 +42,8 @@ const LIMITS: StoreLimits = {
   failedRetentionMs: 7 * 86_400_000,
   failedMax: 100_000,
   failedMaxBytes: 256 * 1024 * 1024,
+  historyRetentionMs: 3_600_000,
+  historyMax: 10_000,
   maxStalls: 1,
 };
 
@@ -987,6 +989,102 @@ describe('operations: cancel, requeue, inspect, list, stats', () => {
     });
     expect(stats.oldestDueLagMs).toBeGreaterThanOrEqual(5_000);
     expect(stats.oldestDueLagMs).toBeLessThan(15_000);
+  });
+});
+
+describe('retries, decided where the failure is recorded', () => {
+  const failWith = (claim: Claim, maxAttempts: number, delayMs: number) =>
+    store.completeRuns(OWNER, null, LEASE, [
+      { ...claim, outcome: 'error', error: 'boom', attempt: 1, retry: { maxAttempts, delayMs } },
+    ]);
+
+  it('schedules a retry after its delay by the Redis clock, keeping the attempt count', async () => {
+    const claim = await startNow('1', record('1'));
+    const before = await store.redisTime();
+
+    const [result] = await failWith(claim, 3, 5_000);
+
+    expect(result.code).toBe('retry');
+    expect(await score(keys.due, '1')).toBeGreaterThanOrEqual(before + 5_000);
+    expect(await redis.hget(keys.attempts, '1')).toBe('1');
+    expect(JSON.parse((await redis.hget(keys.failures, '1')) ?? '{}')).toMatchObject({
+      error: 'boom',
+    });
+    expect(await redis.zcard(keys.failed)).toBe(0);
+  });
+
+  it('counts the attempts across retries and fails the task after the last one', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [item('1', record('1'), now)]);
+    const codes: string[] = [];
+    const attempts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await redis.zadd(keys.due, await store.redisTime(), '1'); // due now, rather than wait
+      const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+      const { started } = await store.startRuns(LEASE, claims);
+      attempts.push(started[0].attempt);
+      codes.push((await failWith(claims[0], 3, 1))[0].code);
+    }
+
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(codes).toEqual(['retry', 'retry', 'failed']);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['1']);
+    expect(await redis.hget(keys.attempts, '1')).toBeNull();
+  });
+
+  it('never retries a periodic occurrence past its next one: it moves on instead', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: 2_000 }), now);
+
+    const [late] = await failWith(claim, 5, 3_000);
+
+    expect(late.code).toBe('next');
+    expect(await score(keys.due, 'p')).toBe(now + 2_000);
+    expect(await redis.hget(keys.attempts, 'p')).toBeNull();
+  });
+
+  it('retries a periodic occurrence when the retry comes before the next one', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
+
+    const [soon] = await failWith(claim, 5, 1_000);
+
+    expect(soon.code).toBe('retry');
+    expect(await score(keys.due, 'p')).toBeLessThan(now + MINUTE);
+  });
+
+  it('does not count retried attempts as lost runs: the stall limit still allows one re-run', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [item('1', record('1'), now)]);
+    for (let i = 0; i < 2; i++) {
+      await redis.zadd(keys.due, await store.redisTime(), '1');
+      const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+      await store.startRuns(LEASE, claims);
+      await failWith(claims[0], 5, 1);
+    }
+    await redis.zadd(keys.due, await store.redisTime(), '1');
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const third = await store.startRuns(LEASE, claims);
+
+    expect(third.stalled).toEqual([]);
+    expect(third.started.map((run) => run.attempt)).toEqual([3]);
+  });
+});
+
+describe('history of done tasks', () => {
+  it('keeps the record of a done task to inspect, until pruned by age or count', async () => {
+    const claim = await startNow('1', record('1'));
+    await complete([{ ...claim, outcome: 'ok' }]);
+
+    const ops = new OperationsStore(redis, keys);
+    expect(await ops.inspectTask('1')).toMatchObject({ state: 'done', record: record('1') });
+    expect((await ops.listTasks('done', 10)).tasks.map((t) => t.id)).toEqual(['1']);
+
+    await sleep(20);
+    const short = new TaskStore(redis, keys, { ...LIMITS, historyRetentionMs: 10 });
+    expect(await short.pruneFinished(100)).toBeGreaterThanOrEqual(1);
+    expect(await ops.inspectTask('1')).toBeUndefined();
+    expect(await redis.hlen(keys.history)).toBe(0);
   });
 });
 

@@ -29,6 +29,8 @@ export function buildSpec(
   if (fields.timeoutMs !== undefined) spec.timeoutMs = fields.timeoutMs;
   if (fields.intervalMs !== undefined) spec.intervalMs = fields.intervalMs;
   if (fields.endTimeMs !== undefined) spec.endTimeMs = fields.endTimeMs;
+  if (fields.retries !== undefined) spec.retries = fields.retries;
+  if (fields.retryDelayMs !== undefined) spec.retryDelayMs = fields.retryDelayMs;
   spec.payload = payload;
   return spec;
 }

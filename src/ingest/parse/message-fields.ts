@@ -12,6 +12,8 @@ export interface SentFields {
   readonly timeout: unknown;
   readonly interval: unknown;
   readonly endTime: unknown;
+  readonly retries: unknown;
+  readonly retryDelay: unknown;
   /** Keys that spell `Name` in another case; listed only when `Name` itself is absent. */
   readonly nameMisspellings: readonly string[];
   /** Every other key, in the message's order: neither `Name` nor any spelling of a known field. */
@@ -22,7 +24,16 @@ export interface SentFields {
  * The fields read besides `Name`, matched as the seed's Go decoder matches them: the exact
  * spelling, else any spelling that differs only in case (see `keyFor`).
  */
-const FIELDS_ANY_CASE = ['ID', 'ToRunAt', 'ToRunAfter', 'Timeout', 'Interval', 'EndTime'] as const;
+const FIELDS_ANY_CASE = [
+  'ID',
+  'ToRunAt',
+  'ToRunAfter',
+  'Timeout',
+  'Interval',
+  'EndTime',
+  'Retries',
+  'RetryDelay',
+] as const;
 const EXACT_FIELDS: ReadonlySet<string> = new Set(FIELDS_ANY_CASE);
 const FOLDED_FIELDS: ReadonlySet<string> = new Set(FIELDS_ANY_CASE.map(foldName));
 const FOLDED_NAME = foldName('Name');
@@ -62,6 +73,8 @@ export function readFields(message: Record<string, unknown>): SentFields {
     timeout: field('Timeout'),
     interval: field('Interval'),
     endTime: field('EndTime'),
+    retries: field('Retries'),
+    retryDelay: field('RetryDelay'),
     nameMisspellings: name === undefined ? nameMisspellings(message) : NONE,
     payload,
   };

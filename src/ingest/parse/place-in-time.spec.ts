@@ -19,6 +19,8 @@ const SENT: SentFields = {
   timeout: undefined,
   interval: undefined,
   endTime: 'sent',
+  retries: undefined,
+  retryDelay: undefined,
   nameMisspellings: [],
   payload: {},
 };
@@ -31,6 +33,8 @@ function place(start: Start, intervalMs?: number, endTimeMs?: number): number | 
     timeoutMs: undefined,
     intervalMs,
     endTimeMs,
+    retries: undefined,
+    retryDelayMs: undefined,
   };
   return placeInTime(SENT, fields, RULES);
 }

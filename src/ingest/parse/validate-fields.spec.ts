@@ -17,6 +17,8 @@ function sent(fields: Partial<SentFields>): SentFields {
     timeout: undefined,
     interval: undefined,
     endTime: undefined,
+    retries: undefined,
+    retryDelay: undefined,
     nameMisspellings: [],
     payload: {},
     ...fields,

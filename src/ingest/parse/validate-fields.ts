@@ -6,6 +6,7 @@ import {
   missingDueTime,
   missingField,
   parsePositiveSeconds,
+  parseRetries,
   parseSeconds,
   parseTaskId,
   parseTaskName,
@@ -38,6 +39,8 @@ export interface TaskFields {
   readonly timeoutMs: number | undefined;
   readonly intervalMs: number | undefined;
   readonly endTimeMs: number | undefined;
+  readonly retries: number | undefined;
+  readonly retryDelayMs: number | undefined;
 }
 
 /**
@@ -57,7 +60,12 @@ export function validateFields(sent: SentFields, rules: FieldRules): TaskFields 
   if (intervalMs instanceof FieldError) return new Rejection(intervalMs, id);
   const endTimeMs = endTimeOf(sent, intervalMs);
   if (endTimeMs instanceof FieldError) return new Rejection(endTimeMs, id);
-  return { id, name, start, timeoutMs, intervalMs, endTimeMs };
+  const retries = sent.retries === undefined ? undefined : parseRetries(sent.retries);
+  if (retries instanceof FieldError) return new Rejection(retries, id);
+  const retryDelayMs =
+    sent.retryDelay === undefined ? undefined : parsePositiveSeconds(sent.retryDelay, 'RetryDelay');
+  if (retryDelayMs instanceof FieldError) return new Rejection(retryDelayMs, id);
+  return { id, name, start, timeoutMs, intervalMs, endTimeMs, retries, retryDelayMs };
 }
 
 /** `Name`, present and registered; a missing one points at keys that spell it in another case. */

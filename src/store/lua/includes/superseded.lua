@@ -1,3 +1,4 @@
+-- @include lease
 --[[
   A started run whose task took new content or was cancelled while it ran is superseded:
   'token|leaseExpiryMs|reason' (reason a LOST code), so that it is told why it lost its lease, and

@@ -22,6 +22,7 @@
     KEYS[12] failedBytes  STRING bytes held by failed tasks
     KEYS[13] superseded   HASH id -> token|leaseExpiryMs|reason of a run superseded while running
     KEYS[14] running      ZSET id -> start ms of its started run
+    KEYS[15] stalls       HASH id -> lost runs of the current occurrence
 
     ARGV[1]  owner           instance that claims the tasks due within the window
     ARGV[2]  windowMs        claim tasks due at or before now + windowMs; '' claims none
@@ -38,7 +39,7 @@
 local rcall = redis.call
 local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], fence = KEYS[5],
   attempts = KEYS[6], period = KEYS[7], completed = KEYS[8], replaced = KEYS[9],
-  failed = KEYS[10], failures = KEYS[11], failedBytes = KEYS[12], superseded = KEYS[13], running = KEYS[14] }
+  failed = KEYS[10], failures = KEYS[11], failedBytes = KEYS[12], superseded = KEYS[13], running = KEYS[14], stalls = KEYS[15] }
 -- @include codes
 -- @include now
 -- @include lease
@@ -73,6 +74,7 @@ local function retire(id, live)
   dropLease(id)
   rcall('ZREM', K.due, id)
   rcall('HDEL', K.attempts, id)
+  rcall('HDEL', K.stalls, id)
   forgetFailure(id, live)
 end
 

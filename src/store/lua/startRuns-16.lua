@@ -3,7 +3,8 @@
   time has come by the Redis clock becomes a running lease from now, its start is counted and its
   record handed back. A claim is held back while a superseded run of the task's old content may
   still be running. An occurrence whose runs were lost more than maxStalls times (their instances
-  died, stalled past the lease or gave them up) is not started again: it ends as failed.
+  died, stalled past the lease or gave them up) is not started again: it ends as failed (a
+  periodic task goes on with its next occurrence).
 
   Input:
     KEYS[1]  tasks        HASH id -> record
@@ -19,6 +20,9 @@
     KEYS[11] failedBytes  STRING bytes held by failed tasks
     KEYS[12] superseded   HASH id -> token|leaseExpiryMs|reason
     KEYS[13] running      ZSET id -> start ms of its started run
+    KEYS[14] stalls       HASH id -> lost runs of the current occurrence
+    KEYS[15] history      HASH id -> record of a done task
+    KEYS[16] historyAt    ZSET id -> ms it was done
 
     ARGV[1] leaseMs    running lease length, counted from now
     ARGV[2] maxStalls  lost runs an occurrence may have and still be started again
@@ -35,14 +39,10 @@
 local rcall = redis.call
 local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], fence = KEYS[5],
   attempts = KEYS[6], period = KEYS[7], completed = KEYS[8], failed = KEYS[9],
-  failures = KEYS[10], failedBytes = KEYS[11], superseded = KEYS[12], running = KEYS[13] }
--- @include codes
+  failures = KEYS[10], failedBytes = KEYS[11], superseded = KEYS[12], running = KEYS[13],
+  stalls = KEYS[14], history = KEYS[15], historyAt = KEYS[16] }
 -- @include now
--- @include lease
 -- @include superseded
--- @include claim
--- @include digest
--- @include failed
 -- @include occurrence
 
 local now = nowMs()
@@ -60,11 +60,11 @@ end
 
 local function endStalled(id, lease, lost)
   dropLease(id)
-  rcall('HDEL', K.attempts, id)
-  local failure = cjson.encode({ outcome = 'stalled', at = now, attempt = lost,
+  local attempts = tonumber(rcall('HGET', K.attempts, id) or '0')
+  local failure = cjson.encode({ outcome = 'stalled', at = now, attempt = attempts,
     error = 'its run was lost ' .. lost .. ' time(s): the instance running it died, stalled ' ..
       'past its lease or gave it up; not started again (DELAYTASK_MAX_STALLS=' .. maxStalls .. ')' })
-  endOccurrence(id, lease.dueMs, false, failure, '', -math.huge, 0, now)
+  endOccurrence(id, lease.dueMs, false, failure, nil, '', -math.huge, 0, now)
 end
 
 local function start(id, token)
@@ -75,7 +75,7 @@ local function start(id, token)
   if tonumber(lease.dueMs) > now then return START.notDue, '', 0, tonumber(lease.dueMs) end
   local busyUntil = supersededUntil(id)
   if busyUntil then return START.superseded, '', 0, busyUntil end
-  local lost = tonumber(rcall('HGET', K.attempts, id) or '0')
+  local lost = tonumber(rcall('HGET', K.stalls, id) or '0')
   if lost > maxStalls then
     endStalled(id, lease, lost)
     return START.stalled, '', lost, 0

@@ -15,6 +15,7 @@
     KEYS[9]  failed       ZSET id -> failure ms
     KEYS[10] failures     HASH id -> last failure JSON
     KEYS[11] failedBytes  STRING bytes held by failed tasks
+    KEYS[12] stalls       HASH id -> lost runs of the current occurrence
 
     ARGV[1] id
     ARGV[2] controlChannel  where instances hear 'cancel <id> <token>'
@@ -27,7 +28,7 @@
 local rcall = redis.call
 local K = { tasks = KEYS[1], due = KEYS[2], leased = KEYS[3], lease = KEYS[4], running = KEYS[5],
   attempts = KEYS[6], superseded = KEYS[7], cancelled = KEYS[8], failed = KEYS[9],
-  failures = KEYS[10], failedBytes = KEYS[11] }
+  failures = KEYS[10], failedBytes = KEYS[11], stalls = KEYS[12] }
 -- @include codes
 -- @include now
 -- @include lease
@@ -48,6 +49,7 @@ end
 dropLease(id)
 rcall('ZREM', K.due, id)
 rcall('HDEL', K.attempts, id)
+rcall('HDEL', K.stalls, id)
 forgetFailure(id, record)
 rcall('ZADD', K.cancelled, nowMs(), id)
 return { code, token }

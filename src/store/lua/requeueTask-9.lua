@@ -11,6 +11,7 @@
     KEYS[6] failures     HASH id -> last failure JSON
     KEYS[7] failedBytes  STRING bytes held by failed tasks
     KEYS[8] running      ZSET id -> start ms of its started run
+    KEYS[9] stalls       HASH id -> lost runs of the current occurrence
 
     ARGV[1] id
 
@@ -20,7 +21,7 @@
 ]]
 local rcall = redis.call
 local K = { tasks = KEYS[1], due = KEYS[2], attempts = KEYS[3], cancelled = KEYS[4],
-  failed = KEYS[5], failures = KEYS[6], failedBytes = KEYS[7], running = KEYS[8] }
+  failed = KEYS[5], failures = KEYS[6], failedBytes = KEYS[7], running = KEYS[8], stalls = KEYS[9] }
 -- @include codes
 -- @include now
 -- @include failed
@@ -34,6 +35,7 @@ if not wasCancelled and not wasFailed then return { REQUEUE.notFinished, 0 } end
 
 forgetFailure(id, record)
 rcall('HDEL', K.attempts, id)
+rcall('HDEL', K.stalls, id)
 local now = nowMs()
 rcall('ZADD', K.due, now, id)
 return { REQUEUE.requeued, now }
