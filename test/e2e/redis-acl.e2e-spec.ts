@@ -15,8 +15,8 @@ const PRODUCER_ACL =
   'ACL SETUSER producer on >producer-secret resetchannels &remote-task0:messageQ -@all +publish';
 const SERVICE_ACL =
   'ACL SETUSER delaytask on >service-secret resetkeys ~{remote-task0:}* ' +
-  'resetchannels &remote-task0:messageQ -@all ' +
-  '+ping +info +select +time +subscribe +evalsha +eval +hlen +zcard +llen ' +
+  'resetchannels &remote-task0:messageQ &remote-task0:control -@all ' +
+  '+ping +info +select +time +subscribe +publish +evalsha +eval +hlen +zcard +llen ' +
   '+get +incr +incrby +decrby +hget +hset +hdel +hexists +hincrby +hstrlen +lpush +rpop ' +
   '+zadd +zrem +zscore +zcount +zrange +zrangebyscore +zremrangebyrank';
 
