@@ -1,8 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { DelayTaskOptions } from './config/delay-task-options.interface';
+import type { DelayTaskModuleOptions } from './config/delay-task-options.interface';
 
-/** Options of `forRoot`/`forRootAsync`: any subset of `DelayTaskOptions`; the rest are defaults. */
-export type DelayTaskModuleOptions = Partial<DelayTaskOptions>;
+export type { DelayTaskModuleOptions };
 
 export const {
   ConfigurableModuleClass,

@@ -73,3 +73,6 @@ export interface DelayTaskOptions {
   /** PEM file of the certificate authority that signs the Redis server's certificate (`rediss://`). */
   redisCaFile?: string;
 }
+
+/** Options of `forRoot`/`forRootAsync`: any subset of `DelayTaskOptions`; the rest are defaults. */
+export type DelayTaskModuleOptions = Partial<DelayTaskOptions>;

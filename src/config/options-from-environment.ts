@@ -1,4 +1,4 @@
-import type { DelayTaskModuleOptions } from '../delay-task.module-definition';
+import type { DelayTaskModuleOptions } from './delay-task-options.interface';
 import type { DelayTaskOptions } from './delay-task-options.interface';
 import { OPTION_VARIABLES, type OptionVariable } from './environment';
 import { resolveDelayTaskOptions } from './resolve-options';

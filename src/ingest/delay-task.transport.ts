@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { MessageHandler, ServerRedis } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { redisOptionsFromUrl } from '../config/redis-url';
+import { redisOptionsFromUrl } from '../store/redis-connection';
 import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
 import { printable } from '../logging/printable';
 import { OutageLog } from '../logging/outage-log';

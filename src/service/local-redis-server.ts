@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../config/default-options';
-import { redactRedisUrl, redisOptionsFromUrl } from '../config/redis-url';
+import { redactRedisUrl } from '../config/redis-url';
+import { redisOptionsFromUrl } from '../store/redis-connection';
 
 const PROBE_TIMEOUT_MS = 1000;
 const START_TIMEOUT_MS = 10_000;

@@ -1,7 +1,8 @@
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { redactRedisUrl, redisOptionsFromUrl } from '../config/redis-url';
+import { redactRedisUrl } from '../config/redis-url';
+import { redisOptionsFromUrl } from './redis-connection';
 import {
   DELAY_TASK_CONFIG,
   OPERATIONS_STORE,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import { redisOptionsFromUrl } from '../../src/config/redis-url';
+import { redisOptionsFromUrl } from '../../src/store/redis-connection';
 import { createRedisClient } from '../../src/store/redis-client';
 import { RedisServerProcess } from '../support/redis-server';
 import { ServiceProcess } from '../support/service-process';
