@@ -36,6 +36,13 @@ class TransportUnderTest extends DelayTaskTransport {
   }
 }
 
+/** Nest's own Redis server, to compare routes with. */
+class NestServerRedis extends ServerRedis {
+  route(pattern: string): string {
+    return this.getRouteFromPattern(pattern);
+  }
+}
+
 function transport(options: Partial<DelayTaskOptions> = {}): TransportUnderTest {
   return new TransportUnderTest({
     ...defaultOptions(),
@@ -83,7 +90,7 @@ describe('DelayTaskTransport', () => {
       'routes %s as Nest does',
       (pattern) => {
         expect(transport().getRouteFromPattern(pattern)).toBe(
-          new ServerRedis({}).getRouteFromPattern(pattern),
+          new NestServerRedis({}).route(pattern),
         );
       },
     );
