@@ -1,6 +1,5 @@
 import { Injectable, Scope, type Provider } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
+import { discoverHandlers } from '../../test/support/discover-handlers';
 import { captureNestLogs } from '../../test/support/log-capture';
 import type { TaskSpec } from '../domain/task-spec';
 import { DelayTaskHandler } from './delay-task-handler';
@@ -32,7 +31,7 @@ class GreetTask extends DelayTaskHandler {
   }
 }
 
-@DelayTask('Ping')
+@DelayTask('Ping', { retries: 3, retryDelayMs: 2000 })
 @Injectable()
 class PingTask extends DelayTaskHandler {
   run(): Promise<void> {
@@ -96,30 +95,27 @@ class Unrelated {}
 
 /** Bootstraps a Nest app of these providers with the registry, and returns the registry. */
 async function registryOf(...providers: Provider[]): Promise<TaskRegistry> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [DiscoveryModule],
-    providers: [TaskRegistry, ...providers],
-  })
-    .setLogger(logs)
-    .compile();
-  await moduleRef.init();
-  return moduleRef.get(TaskRegistry);
+  return (await discoverHandlers(providers, logs)).get(TaskRegistry);
 }
 
 describe('TaskRegistry', () => {
   it('finds every @DelayTask provider by its name, built by Nest with its dependencies', async () => {
-    const registry = await registryOf(Greeter, GreetTask, PingTask, Unrelated);
+    const moduleRef = await discoverHandlers([Greeter, GreetTask, PingTask, Unrelated], logs);
+    const registry = moduleRef.get(TaskRegistry);
 
-    const greet = registry.get('Greet');
-    expect(greet).toBeInstanceOf(GreetTask);
-    expect(registry.get('Ping')).toBeInstanceOf(PingTask);
+    const greet = moduleRef.get(GreetTask);
+    expect(registry.get('Greet')).toEqual({ handler: greet, options: {} });
+    expect(greet.greeter).toBeInstanceOf(Greeter);
+    expect(registry.get('Ping')).toEqual({
+      handler: moduleRef.get(PingTask),
+      options: { retries: 3, retryDelayMs: 2000 },
+    });
     expect([registry.has('Greet'), registry.has('Ping'), registry.has('Unrelated')]).toEqual([
       true,
       true,
       false,
     ]);
     expect(registry.get('greet')).toBeUndefined();
-    expect((greet as GreetTask).greeter).toBeInstanceOf(Greeter);
     expect(logs.of(TaskRegistry.name, 'log')).toEqual([
       'Task "Greet" runs with GreetTask',
       'Task "Ping" runs with PingTask',
@@ -128,7 +124,7 @@ describe('TaskRegistry', () => {
 
   it('finds a handler provided under a token of its own', async () => {
     const registry = await registryOf({ provide: 'ping-handler', useClass: PingTask });
-    expect(registry.get('Ping')).toBeInstanceOf(PingTask);
+    expect(registry.get('Ping')?.handler).toBeInstanceOf(PingTask);
   });
 
   it('warns when no handler is registered: every task would be dead-lettered', async () => {
