@@ -3,25 +3,20 @@ import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, OPERATIONS_STORE } from '../delay-task.constants';
 import { TaskIngestService, type ScheduleAnswer } from '../ingest/task-ingest.service';
 import { readTaskMessage } from '../ingest/task-message.deserializer';
-import type { OperationsStore, TaskState, TaskStats } from '../store/operations-store';
-import { taskView, type TaskView } from './task-view';
+import type { OperationsStore, TaskStats } from '../store/operations-store';
+import {
+  cancelTaskView,
+  inspectTaskView,
+  listTaskViews,
+  requeueTaskView,
+  type CancelAnswer,
+  type ListQuery,
+  type RequeueAnswer,
+  type TaskList,
+} from './task-answers';
+import type { TaskView } from './task-view';
 
-export type CancelAnswer =
-  | { outcome: 'cancelled'; task: TaskView }
-  | { outcome: 'notFound' }
-  | { outcome: 'done'; task: TaskView };
-export type RequeueAnswer =
-  | { outcome: 'requeued'; task: TaskView }
-  | { outcome: 'notFound' }
-  | { outcome: 'notFinished'; task: TaskView };
-
-export interface ListQuery {
-  state: TaskState;
-  /** Only tasks of this handler name. */
-  name?: string;
-  limit: number;
-  cursor?: string;
-}
+export type { CancelAnswer, ListQuery, RequeueAnswer, TaskList } from './task-answers';
 
 /**
  * Every operation on a task's life, for the admin API, the CLI and any app that embeds the engine:
@@ -42,33 +37,20 @@ export class TaskOperations {
     return this.ingest.schedule(readTaskMessage(text, this.options.maxMessageBytes));
   }
 
-  async get(id: string): Promise<TaskView | undefined> {
-    const task = await this.store.inspectTask(id);
-    return task && taskView(task);
+  get(id: string): Promise<TaskView | undefined> {
+    return inspectTaskView(this.store, id);
   }
 
-  async cancel(id: string): Promise<CancelAnswer> {
-    const { code } = await this.store.cancelTask(id);
-    const task = await this.get(id);
-    if (!task) return { outcome: 'notFound' };
-    if (code === 'notFound') return { outcome: 'done', task };
-    return { outcome: 'cancelled', task };
+  cancel(id: string): Promise<CancelAnswer> {
+    return cancelTaskView(this.store, id);
   }
 
-  async requeue(id: string): Promise<RequeueAnswer> {
-    const { code } = await this.store.requeueTask(id);
-    const task = await this.get(id);
-    if (!task || code === 'notFound') return { outcome: 'notFound' };
-    return code === 'requeued' ? { outcome: 'requeued', task } : { outcome: 'notFinished', task };
+  requeue(id: string): Promise<RequeueAnswer> {
+    return requeueTaskView(this.store, id);
   }
 
-  async list(query: ListQuery): Promise<{ tasks: TaskView[]; cursor: string | null }> {
-    const page = await this.store.listTasks(query.state, query.limit, query.cursor);
-    const tasks = page.tasks.map(taskView);
-    return {
-      tasks: query.name === undefined ? tasks : tasks.filter((task) => task.name === query.name),
-      cursor: page.cursor,
-    };
+  list(query: ListQuery): Promise<TaskList> {
+    return listTaskViews(this.store, query);
   }
 
   stats(): Promise<TaskStats> {

@@ -1,0 +1,72 @@
+import type { Redis } from 'ioredis';
+import type { TaskKeys } from '../store/keys';
+
+/** A dead-letter entry read back (written by ingest: src/ingest/dead-letter.ts). */
+export interface DeadLetter {
+  /** When it was rejected, ISO-8601. */
+  at: string;
+  reason: string;
+  /** The message's valid `ID`, when it had one. */
+  id?: string;
+  /** `seed` (published as is) or `nest` (a Nest envelope). */
+  format: string;
+  /** The message text as received; cut when `truncated`, `bytes` giving its original size. */
+  message: string;
+  bytes?: number;
+  truncated?: boolean;
+}
+
+export interface DeadLetterPage {
+  entries: DeadLetter[];
+  /** Where the next page starts; null when this is the last one. */
+  cursor: string | null;
+}
+
+/** A page of the dead-letter list, newest first; the cursor is a position, as for tasks. */
+export async function readDeadLetters(
+  redis: Redis,
+  keys: TaskKeys,
+  limit: number,
+  cursor = 0,
+): Promise<DeadLetterPage> {
+  const texts = await redis.lrange(keys.dead, cursor, cursor + limit - 1);
+  return {
+    entries: texts.map(parseDeadLetter),
+    cursor: texts.length < limit ? null : String(cursor + texts.length),
+  };
+}
+
+/**
+ * One entry, checked field by field rather than trusted: anything else in the list (another
+ * writer, a hand-made entry) is shown whole as the message of an "unreadable entry".
+ */
+export function parseDeadLetter(text: string): DeadLetter {
+  const entry = parseObject(text);
+  if (
+    entry === undefined ||
+    typeof entry.reason !== 'string' ||
+    typeof entry.message !== 'string'
+  ) {
+    return { at: '', reason: 'unreadable dead-letter entry', format: '', message: text };
+  }
+  return {
+    at: typeof entry.at === 'string' ? entry.at : '',
+    reason: entry.reason,
+    ...(typeof entry.id === 'string' ? { id: entry.id } : {}),
+    format: typeof entry.format === 'string' ? entry.format : '',
+    message: entry.message,
+    ...(typeof entry.bytes === 'number' ? { bytes: entry.bytes } : {}),
+    ...(entry.truncated === true ? { truncated: true } : {}),
+  };
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

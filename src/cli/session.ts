@@ -1,0 +1,98 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import type { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { delayTaskOptionsFromEnv } from '../config/options-from-environment';
+import { redactRedisUrl } from '../config/redis-url';
+import { TaskKeys } from '../store/keys';
+import { OperationsStore } from '../store/operations-store';
+import { createRedisClient } from '../store/redis-client';
+import { redisOptionsFromUrl } from '../store/redis-connection';
+import { RedisRefusedError } from '../store/redis-handshake';
+import { TaskStore } from '../store/task-store';
+import { CliError, ExitCode } from './cli-error';
+
+/** A CLI waits this long for Redis to answer, then says it cannot reach it. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** What a command works with: the engine's options and its stores, on one Redis connection. */
+export interface Session {
+  readonly options: DelayTaskOptions;
+  readonly redis: Redis;
+  readonly keys: TaskKeys;
+  readonly tasks: TaskStore;
+  readonly operations: OperationsStore;
+}
+
+/**
+ * Reads the settings as the service does, connects, runs `work` and disconnects. Settings the
+ * service would refuse are invalid input; anything that goes wrong while talking to Redis is a
+ * Redis failure, named by the URL with its password redacted. `work` only talks to Redis: what
+ * it returns is printed after the connection has closed.
+ */
+export async function withSession<T>(
+  env: Readonly<Record<string, string | undefined>>,
+  work: (session: Session) => Promise<T>,
+): Promise<T> {
+  const { options, connection } = settings(env);
+  const server = redactRedisUrl(options.redisUrl);
+  const redis = await connect(connection, server);
+  try {
+    const keys = new TaskKeys(options.prefix);
+    return await work({
+      options,
+      redis,
+      keys,
+      tasks: new TaskStore(redis, keys, options),
+      operations: new OperationsStore(redis, keys),
+    });
+  } catch (error) {
+    throw new CliError(ExitCode.redis, `Redis at ${server} failed: ${reasonOf(error)}`);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+function settings(env: Readonly<Record<string, string | undefined>>): {
+  options: DelayTaskOptions;
+  connection: RedisOptions;
+} {
+  try {
+    const options = delayTaskOptionsFromEnv(env);
+    return { options, connection: redisOptionsFromUrl(options.redisUrl, options.redisCaFile) };
+  } catch (error) {
+    throw new CliError(ExitCode.invalid, reasonOf(error));
+  }
+}
+
+/**
+ * One attempt, no reconnection: a command-line tool says at once that Redis is away rather than
+ * wait for it. A refused password or database fails the same way, with Redis's reason.
+ */
+async function connect(connection: RedisOptions, server: string): Promise<Redis> {
+  const redis = createRedisClient({
+    ...connection,
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  // ioredis rejects connect() with "Connection is closed."; its first error event says why.
+  let firstError: unknown;
+  redis.on('error', (error: unknown) => (firstError ??= error));
+  try {
+    await redis.connect();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    const cause = firstError ?? error;
+    throw new CliError(
+      ExitCode.redis,
+      cause instanceof RedisRefusedError
+        ? cause.message
+        : `cannot reach Redis at ${server}: ${reasonOf(cause)}`,
+    );
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
