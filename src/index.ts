@@ -28,3 +28,6 @@ export type { TaskState, TaskStats } from './store/operations-store';
 export type { ScheduleAnswer } from './ingest/task-ingest.service';
 export { TASK_STORE } from './delay-task.constants';
 export type { TaskStore } from './store/task-store';
+export { DelayTaskAdminModule } from './admin/delay-task-admin.module';
+export type { DelayTaskAdminOptions } from './admin/admin.module-definition';
+export { setupDelayTaskOpenApi, type DelayTaskOpenApiOptions } from './admin/open-api';
