@@ -23,3 +23,12 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** An error's own words: its message (whichever realm made it), else its text. */
+export function reasonOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    const { message } = error;
+    if (typeof message === 'string') return message;
+  }
+  return String(error);
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
+import { printable } from '../logging/printable';
+import { reasonOf } from './cli-error';
 import { processIo, stderrLogger } from './process-io';
 import { runCli } from './run-cli';
 
@@ -18,7 +20,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    console.error(`delaytask: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`delaytask: ${printable(reasonOf(error))}`);
     process.exitCode = 1;
   },
 );

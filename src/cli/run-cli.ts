@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { printable } from '../logging/printable';
 import type { Cli } from './cli';
-import { CliError, ExitCode } from './cli-error';
+import { CliError, ExitCode, reasonOf } from './cli-error';
 import { buildProgram } from './program';
 
 /**
@@ -19,8 +19,7 @@ export async function runCli(args: readonly string[], cli: Cli): Promise<number>
       cli.io.stderr(`delaytask: ${printable(error.message)}\n`);
       return error.exitCode;
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    cli.io.stderr(`delaytask: unexpected error: ${printable(reason)}\n`);
+    cli.io.stderr(`delaytask: unexpected error: ${printable(reasonOf(error))}\n`);
     return ExitCode.invalid;
   }
 }

@@ -8,7 +8,7 @@ import { createRedisClient } from '../store/redis-client';
 import { redisOptionsFromUrl } from '../store/redis-connection';
 import { RedisRefusedError } from '../store/redis-handshake';
 import { TaskStore } from '../store/task-store';
-import { CliError, ExitCode } from './cli-error';
+import { CliError, ExitCode, reasonOf } from './cli-error';
 
 /** A CLI waits this long for Redis to answer, then says it cannot reach it. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -91,8 +91,4 @@ async function connect(connection: RedisOptions, server: string): Promise<Redis>
         : `cannot reach Redis at ${server}: ${reasonOf(cause)}`,
     );
   }
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from './cli-error';
+import { CliError, ExitCode, reasonOf } from './cli-error';
 import type { CliIo } from './output';
 
 /**
@@ -14,7 +14,6 @@ export async function readTaskText(argument: string, io: CliIo): Promise<string>
   try {
     return io.readFile(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(ExitCode.invalid, `cannot read the task: ${reason}`);
+    throw new CliError(ExitCode.invalid, `cannot read the task: ${reasonOf(error)}`);
   }
 }
