@@ -1,6 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import fc from 'fast-check';
 import { advance, tick, useFakeTime } from '../../test/support/fake-time';
-import { InMemoryTaskStore, type DeadLetter } from '../../test/support/in-memory-task-store';
+import { discoverHandlers } from '../../test/support/discover-handlers';
+import { InMemoryTaskStore } from '../../test/support/in-memory-task-store';
 import { captureNestLogs } from '../../test/support/log-capture';
 import { likelyTaskText, messageText, NOW } from '../../test/support/message-arbitraries';
 import { alignedScheduler } from '../../test/support/scheduler-parts';
@@ -8,28 +10,43 @@ import { standIn } from '../../test/support/stand-in';
 import { defaultOptions } from '../config/default-options';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import type { Claim } from '../domain/claim';
-import { encodeRecord } from '../domain/task-record';
+import { decodeRecord } from '../domain/task-record';
 import type { ServerClock } from '../scheduler/server-clock';
 import type { WheelDriver } from '../scheduler/wheel-driver.service';
-import type { TaskRegistry } from '../tasks/task-registry';
+import { DelayTaskHandler } from '../tasks/delay-task-handler';
+import { DelayTask } from '../tasks/delay-task.decorator';
+import { TaskRegistry } from '../tasks/task-registry';
 import type { DelayTaskTransport } from './delay-task.transport';
-import { parseTask } from './parse-task';
 import { TaskIngestService } from './task-ingest.service';
 import { readTaskMessage, type IncomingTaskMessage } from './task-message.deserializer';
 
 const ME = 'instance-under-test';
 /** The arrival time the generated messages' times are relative to. */
 const T0 = NOW;
-const KNOWN_TASKS: ReadonlySet<string> = new Set(['OncePingTask', 'PeriodPingTask']);
 const CHANNEL = 'remote-task0:messageQ';
 const OUTAGE = 'connect ECONNREFUSED 127.0.0.1:6379 (fake outage)';
 /** TaskIngestService's pace of retries while Redis refuses. */
 const RETRY_MS = 200;
-/** What ingest checks messages against with the default options (the clock aside). */
-const PARSE_RULES = { ...defaultOptions(), isKnownTask: (name: string) => KNOWN_TASKS.has(name) };
 
 useFakeTime(T0);
 const logs = captureNestLogs();
+
+/** The task types the generated messages name (ingest only checks that they are registered). */
+@DelayTask('OncePingTask')
+@Injectable()
+class OncePingTask extends DelayTaskHandler {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+@DelayTask('PeriodPingTask')
+@Injectable()
+class PeriodPingTask extends DelayTaskHandler {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 
 /** The wheel driver as ingest sees it: where claims go, and whether it still takes them. */
 class RecordingDriver {
@@ -64,9 +81,9 @@ class Harness {
     readonly options: DelayTaskOptions,
     readonly store: InMemoryTaskStore,
     clock: ServerClock,
+    registry: TaskRegistry,
     private readonly redis: { aheadMs: number },
   ) {
-    const registry = standIn<TaskRegistry, 'has'>({ has: (name) => KNOWN_TASKS.has(name) });
     this.service = new TaskIngestService(
       options,
       store.asTaskStore(),
@@ -88,7 +105,8 @@ class Harness {
       now: () => Date.now() + redis.aheadMs,
     });
     const { clock } = await alignedScheduler(store);
-    return new Harness(options, store, clock, redis);
+    const app = await discoverHandlers([OncePingTask, PeriodPingTask], logs);
+    return new Harness(options, store, clock, app.get(TaskRegistry), redis);
   }
 
   /** From now on Redis's clock reads `ms` ahead of the one ingest's clock aligned to at start. */
@@ -148,21 +166,26 @@ describe('TaskIngestService', () => {
       await expect(h.store.counts()).resolves.toMatchObject({ tasks: 2500 });
     });
 
-    it('are stored as parseTask reads them: the record, the due time and the period', async () => {
+    it('are stored with their record, due time and period', async () => {
       const h = await Harness.create();
-      const text = task('7', 90, { Interval: 30, EndTime: T0 / 1000 + 3600, Url: 'http://x/' });
-      h.submit(text);
+      const endTime = T0 / 1000 + 3600;
+      h.submit(task('7', 90, { Interval: 30, EndTime: endTime, Url: 'http://x/' }));
       await tick();
 
-      const parsed = parseTask(h.message(text), { ...PARSE_RULES, nowMs: T0 });
-      if (!parsed.ok) throw new Error(`the spec's task is invalid: ${parsed.reason}`);
       const [item] = h.store.callsOf('acceptTasks')[0].items;
-      expect(item).toEqual({
+      expect(item).toMatchObject({
         id: '7',
-        record: encodeRecord(parsed.spec),
         dueMs: T0 + 90_000,
         intervalMs: 30_000,
         endTimeMs: T0 + 3_600_000,
+      });
+      expect(decodeRecord(item.record)).toMatchObject({
+        id: '7',
+        name: 'OncePingTask',
+        toRunAfterMs: 90_000,
+        intervalMs: 30_000,
+        endTimeMs: T0 + 3_600_000,
+        payload: { Url: 'http://x/' },
       });
       expect(h.store.recordOf('7')).toBe(item.record);
     });
@@ -231,16 +254,22 @@ describe('TaskIngestService', () => {
   });
 
   describe('rejected messages', () => {
-    const rejected = [
-      { what: 'malformed JSON', text: '{"ID":"1","Name":"OncePingTask",' },
-      { what: 'an unknown Name', text: JSON.stringify({ ID: '2', Name: 'NoSuchTask' }) },
-      { what: 'a lower-case name', text: JSON.stringify({ ID: '3', name: 'OncePingTask' }) },
-      { what: 'a non-object', text: '[1,2,3]' },
+    /** Messages parseTask rejects, the gist of its reason, and the ID it finds (if any). */
+    const rejected: { text: string; reason: RegExp; id?: string }[] = [
+      { text: '{"ID":"1","Name":"OncePingTask",', reason: /malformed JSON/ },
+      { text: JSON.stringify({ ID: '2', Name: 'NoSuchTask' }), reason: /NoSuchTask/, id: '2' },
       {
-        what: 'a once task 2 h late',
-        text: JSON.stringify({ ID: '4', Name: 'OncePingTask', ToRunAt: T0 / 1000 - 7200 }),
+        text: JSON.stringify({ ID: '3', name: 'OncePingTask' }),
+        reason: /Name is missing.*"name"/,
+        id: '3',
       },
-      { what: 'an oversized message', text: task('5', 60, { Url: 'x'.repeat(2000) }) },
+      { text: '[1,2,3]', reason: /JSON object/ },
+      {
+        text: JSON.stringify({ ID: '4', Name: 'OncePingTask', ToRunAt: T0 / 1000 - 7200 }),
+        reason: /2h in the past/,
+        id: '4',
+      },
+      { text: task('5', 60, { Url: 'x'.repeat(2000) }), reason: /exceeds the limit of 1024 bytes/ },
     ];
 
     it('are dead-lettered with their reason and text as received, each logged once', async () => {
@@ -248,16 +277,17 @@ describe('TaskIngestService', () => {
       h.submit(task('ok-1'), ...rejected.map(({ text }) => text), task('ok-2'));
       await tick();
 
-      // Ingest carries parseTask's reason and the ID it found (if any); it does not make them.
-      const deadLetterOf = (text: string): DeadLetter => {
-        const parsed = parseTask(h.message(text), { ...PARSE_RULES, nowMs: T0 });
-        if (parsed.ok) throw new Error(`the spec meant ${text} to be rejected`);
-        const { reason, id } = parsed;
-        const at = new Date(T0).toISOString();
-        return { at, reason, ...(id === undefined ? {} : { id }), format: 'seed', message: text };
-      };
+      // Ingest carries parseTask's reason and the ID it found; their wording is parseTask's.
       const newestFirst = [...rejected].reverse();
-      expect(h.store.deadLetters()).toEqual(newestFirst.map(({ text }) => deadLetterOf(text)));
+      expect(h.store.deadLetters()).toEqual(
+        newestFirst.map(({ text, reason, id }) => ({
+          at: new Date(T0).toISOString(),
+          reason: expect.stringMatching(reason) as unknown,
+          ...(id === undefined ? {} : { id }),
+          format: 'seed',
+          message: text,
+        })),
+      );
       expect(h.acceptedIds()).toEqual([['ok-1', 'ok-2']]);
       const warnings = logs.of(TaskIngestService.name, 'warn');
       expect(warnings).toHaveLength(rejected.length);
