@@ -1,3 +1,4 @@
+import { IsString, Length } from 'class-validator';
 import { messageId } from './message-id';
 import { MAX_NESTING_DEPTH } from './json-shape';
 import { oversizedMessage } from './oversized-message';
@@ -16,7 +17,7 @@ const LOSSY_ID = JSON.parse('12345678901234567890') as number;
 function options(overrides: Partial<ParseOptions> = {}): ParseOptions {
   return {
     nowMs: NOW,
-    isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
+    taskType: (name) => (name === 'OncePingTask' || name === 'PeriodPingTask' ? {} : undefined),
     maxPastMs: HOUR,
     maxFutureMs: 10 * 365 * DAY,
     minIntervalMs: 50,
@@ -238,10 +239,10 @@ describe('parseTask: Name', () => {
     );
   });
 
-  it('asks the registry about the exact name', () => {
-    const isKnownTask = jest.fn(() => true);
-    accept(once({ Name: 'Custom.Task' }), { isKnownTask });
-    expect(isKnownTask).toHaveBeenCalledWith('Custom.Task');
+  it('asks the registry about the exact name, once', () => {
+    const taskType = jest.fn(() => ({}));
+    accept(once({ Name: 'Custom.Task' }), { taskType });
+    expect(taskType.mock.calls).toEqual([['Custom.Task']]);
   });
 });
 
@@ -745,6 +746,54 @@ describe('parseTask: payload', () => {
   it('accepts a null-prototype message', () => {
     const message = Object.assign(Object.create(null) as Record<string, unknown>, once());
     expect(accept(message).spec.payload).toEqual({ Url: 'http://www.baidu.com' });
+  });
+});
+
+class Greeting {
+  @IsString()
+  @Length(1, 10)
+  readonly guest!: string;
+}
+
+describe('parseTask: a task type with a payload class', () => {
+  /** GreetTask checks its payload by Greeting; the ping tasks, here, have no payload class. */
+  const typed: Partial<ParseOptions> = {
+    taskType: (name) => (name === 'GreetTask' ? { payload: Greeting } : {}),
+  };
+  const greet = (fields: Record<string, unknown>) =>
+    once({ Name: 'GreetTask', Url: undefined, ...fields });
+
+  it('accepts a valid payload and stores it as sent: every field, in order, a plain object', () => {
+    const { spec } = accept(greet({ zeta: 1, guest: 'Ada' }), typed);
+    expect(JSON.stringify(spec.payload)).toBe('{"zeta":1,"guest":"Ada"}');
+    expect(Object.getPrototypeOf(spec.payload)).toBe(Object.prototype);
+  });
+
+  it("rejects an invalid payload with the validator's messages, and the ID when there is one", () => {
+    expect(parse(greet({ guest: 5 }), typed)).toEqual({
+      ok: false,
+      reason:
+        'payload is invalid: guest must be longer than or equal to 1 and shorter than or ' +
+        'equal to 10 characters; guest must be a string',
+      id: '1000000000123457',
+    });
+    expect(parse(greet({ ID: undefined, guest: 'Grace Hopper' }), typed)).toEqual({
+      ok: false,
+      reason: 'payload is invalid: guest must be shorter than or equal to 10 characters',
+    });
+  });
+
+  it('checks the payload once the fields and times are found valid', () => {
+    expect(reasonFor(greet({ guest: 5, Timeout: '0' }), typed)).toBe(
+      'Timeout "0" must be greater than 0',
+    );
+    expect(reasonFor(greet({ guest: 5, ToRunAt: String(NOW / 1000 - 2 * 3600) }), typed)).toMatch(
+      /^ToRunAt .* in the past/,
+    );
+  });
+
+  it('leaves the payload of a type without a class unchecked', () => {
+    expect(accept(once({ Url: 5, guest: 5 }), typed).spec.payload).toEqual({ Url: 5, guest: 5 });
   });
 });
 

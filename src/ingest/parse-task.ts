@@ -1,5 +1,6 @@
 import type { TaskSpec } from '../domain/task-spec';
 import { buildSpec } from './parse/build-spec';
+import { checkPayload } from './parse/check-payload';
 import { readFields } from './parse/message-fields';
 import { checkShape } from './parse/message-shape';
 import { placeInTime, type TimeRules } from './parse/place-in-time';
@@ -7,7 +8,7 @@ import { Rejection } from './parse/rejection';
 import { validateFields, type FieldRules } from './parse/validate-fields';
 import type { IncomingTaskMessage } from './task-message.deserializer';
 
-/** What a message is checked against: the registry and bounds, and the clock. */
+/** What a message is checked against: the registered task types and bounds, and the clock. */
 export type ParseOptions = FieldRules & TimeRules;
 
 /** What `parseTask` reads of a message: its parsed body and its text as received. */
@@ -25,7 +26,8 @@ export type ParseResult =
  * `dueMs` is the first run time. A message without `ID` gets one derived from its text.
  *
  * The steps, each in `./parse/`: read (shape, then fields and payload), validate the fields,
- * place the task in time, build the spec. The first fault found is the reason.
+ * place the task in time, check the payload by its task type's class (if it has one), build the
+ * spec. The first fault found is the reason.
  */
 export function parseTask(input: ParseInput, options: ParseOptions): ParseResult {
   const message = checkShape(input.body);
@@ -35,6 +37,8 @@ export function parseTask(input: ParseInput, options: ParseOptions): ParseResult
   if (fields instanceof Rejection) return rejected(fields);
   const dueMs = placeInTime(sent, fields, options);
   if (dueMs instanceof Rejection) return rejected(dueMs);
+  const payloadFault = checkPayload(fields, sent.payload);
+  if (payloadFault) return rejected(payloadFault);
   const spec = buildSpec(fields, sent.payload, input.text);
   if (spec instanceof Rejection) return rejected(spec);
   return { ok: true, spec, dueMs };

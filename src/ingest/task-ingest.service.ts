@@ -64,7 +64,8 @@ export class TaskIngestService {
   ) {
     this.parseOptions = {
       nowMs: 0,
-      isKnownTask: (name) => this.registry.has(name),
+      // Called per message: the registry's lookup, nothing built (the type's options as stored).
+      taskType: (name) => this.registry.get(name)?.options,
       maxPastMs: options.maxPastMs,
       maxFutureMs: options.maxFutureMs,
       minIntervalMs: options.minIntervalMs,

@@ -1,4 +1,6 @@
+import type { Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { plainToInstance } from 'class-transformer';
 
 /** What a task type may set for all its tasks (a task's own fields win). */
 export interface TaskTypeOptions {
@@ -8,6 +10,12 @@ export interface TaskTypeOptions {
   readonly retryDelayMs?: number;
   /** Longest wait between retries; default 1 h. */
   readonly retryMaxDelayMs?: number;
+  /**
+   * The class of the task's own fields (its payload), with class-validator rules: a message whose
+   * payload breaks them is rejected at ingest (dead-lettered with the rules' messages), and `run()`
+   * gets the payload as an instance of it. Without one, any payload is accepted and handed on as is.
+   */
+  readonly payload?: Type<object>;
 }
 
 /** What `@DelayTask` stores on a handler class. */
@@ -32,4 +40,16 @@ export const DelayTaskHandlerMetadata = DiscoveryService.createDecorator<DelayTa
  */
 export function DelayTask(name: string, options: TaskTypeOptions = {}): ClassDecorator {
   return DelayTaskHandlerMetadata({ name, options });
+}
+
+/**
+ * A payload as an instance of its task type's payload class (class-transformer's defaults). Ingest
+ * validates what this makes and the runner hands it to `run()`, so both see the same object.
+ */
+export function payloadInstance(
+  payloadClass: Type<object>,
+  payload: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  // Typed as a record, as `TaskSpec.payload` is: any object reads as fields of unknown type.
+  return plainToInstance(payloadClass, payload) as Readonly<Record<string, unknown>>;
 }

@@ -1,4 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
+import { Expose, Transform } from 'class-transformer';
 import { runInThisContext } from 'node:vm';
 import {
   InMemoryRunStore,
@@ -12,7 +13,7 @@ import type { Claim, RunOutcome } from '../domain/claim';
 import { DelayTaskHandler } from './delay-task-handler';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import type { TaskContext } from './task-context';
-import type { TaskRegistry } from './task-registry';
+import type { TaskRegistry, TaskType } from './task-registry';
 import { TaskRunner } from './task-runner.service';
 import type { TaskSpec } from '../domain/task-spec';
 
@@ -141,14 +142,11 @@ class LooseHandler extends DelayTaskHandler {
   }
 }
 
-/** The runner only looks handlers up; discovery at bootstrap is the rest of TaskRegistry. */
-function registryOf(handlers: ReadonlyMap<string, DelayTaskHandler>): TaskRegistry {
+/** The runner only looks task types up; discovery at bootstrap is the rest of TaskRegistry. */
+function registryOf(types: ReadonlyMap<string, TaskType>): TaskRegistry {
   const lookup: Pick<TaskRegistry, 'get' | 'has'> = {
-    get: (name) => {
-      const handler = handlers.get(name);
-      return handler && { handler, options: {} };
-    },
-    has: (name) => handlers.has(name),
+    get: (name) => types.get(name),
+    has: (name) => types.has(name),
   };
   return lookup as TaskRegistry;
 }
@@ -164,6 +162,19 @@ function raise(value: unknown): never {
 }
 
 const byNumber = (a: number, b: number): number => a - b;
+
+/** A payload class: `guest` read from `Guest`, as the ping tasks read `Url` from `url`. */
+class Greeting {
+  @Expose()
+  @Transform(({ obj }) => (obj as Record<string, unknown>).Guest, { toClassOnly: true })
+  readonly guest!: string;
+}
+
+/** A payload class that cannot make an instance of what it is given. */
+class Unreadable {
+  @Transform(() => raise(new Error('unreadable payload')), { toClassOnly: true })
+  readonly field!: string;
+}
 
 interface TaskSetup extends Partial<TaskTimes> {
   name?: string;
@@ -186,13 +197,19 @@ class Harness {
     setup: {
       options?: Partial<DelayTaskOptions>;
       handlers?: Record<string, DelayTaskHandler>;
+      /** Task types with options of their own (handlers above have none). */
+      types?: Record<string, TaskType>;
     } = {},
   ) {
     this.options = { ...defaultOptions(), instanceId: ME, concurrency: 1, ...setup.options };
     const { leaseMs, maxStalls } = this.options;
     this.store = new InMemoryRunStore({ leaseMs, maxStalls });
-    const handlers = new Map(Object.entries({ Probe: this.probe, ...setup.handlers }));
-    this.runner = new TaskRunner(this.options, this.store, registryOf(handlers));
+    const handlers = Object.entries({ Probe: this.probe, ...setup.handlers });
+    const types = new Map<string, TaskType>([
+      ...handlers.map(([name, handler]): [string, TaskType] => [name, { handler, options: {} }]),
+      ...Object.entries(setup.types ?? {}),
+    ]);
+    this.runner = new TaskRunner(this.options, this.store, registryOf(types));
     this.runner.onNextOccurrences((claims) => this.next.push(...claims));
   }
 
@@ -557,6 +574,18 @@ describe('TaskRunner', () => {
       await expectGoodRuns(h, good);
     });
 
+    it('a payload class that throws fails the run, not the runner', async () => {
+      const never = new ProbeHandler();
+      const h = new Harness({
+        types: { Bad: { handler: never, options: { payload: Unreadable } } },
+      });
+      const claim = h.task({ name: 'Bad', spec: { payload: { field: 'x' } } });
+      const good = await badThenGood(h, claim);
+      expectFailed(h, claim, 'Error: unreadable payload');
+      expect(never.runs).toEqual([]);
+      await expectGoodRuns(h, good);
+    });
+
     it('a handler that returns something other than a promise has done its work', async () => {
       const h = new Harness({ handlers: { Sync: new LooseHandler(() => 42) } });
       const sync = h.task({ name: 'Sync' });
@@ -632,6 +661,35 @@ describe('TaskRunner', () => {
       const good = await badThenGood(h, bad);
       expectFailed(h, bad, error(bad.id));
       await expectGoodRuns(h, good);
+    });
+  });
+
+  describe('the task handed to run()', () => {
+    it("holds an instance of its type's payload class, made from the stored record", async () => {
+      const typed = new ProbeHandler();
+      const h = new Harness({
+        options: { concurrency: 2 },
+        types: { Greet: { handler: typed, options: { payload: Greeting } } },
+      });
+      const spec = { timeoutMs: 4000, payload: { Guest: 'Ada', note: 1 } };
+      const greet = h.task({ name: 'Greet', spec });
+      const plain = h.task({ spec });
+      await h.fire(greet, plain);
+
+      const [run] = typed.runs;
+      expect(run.task).toMatchObject({ id: greet.id, name: 'Greet', timeoutMs: 4000 });
+      expect(run.task.payload).toBeInstanceOf(Greeting);
+      expect(run.task.payload).toEqual(
+        Object.assign(new Greeting(), { guest: 'Ada', ...spec.payload }),
+      );
+      // A type without a payload class gets the record's payload as is: a plain object.
+      const probed = h.probe.byToken(plain.token).task.payload;
+      expect(Object.getPrototypeOf(probed)).toBe(Object.prototype);
+      expect(probed).toEqual(spec.payload);
+      run.finish();
+      h.probe.byToken(plain.token).finish();
+      await tick();
+      expect(h.written(greet.id)).toEqual([{ token: greet.token, outcome: 'ok', code: 'done' }]);
     });
   });
 

@@ -5,6 +5,7 @@ import { printable } from '../logging/printable';
 import { OutageLog } from '../logging/outage-log';
 import type { LostLease, TaskStore } from '../store/task-store';
 import type { Claim, RunOutcome, StartedRun } from '../domain/claim';
+import { payloadInstance } from './delay-task.decorator';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
 import { OutcomeWriter } from './outcome-writer';
@@ -303,12 +304,17 @@ export class TaskRunner {
     const run = new Run(started, spec, leaseUntil, this.settled);
     this.running.set(run.token, run);
     this.keepLeases();
-    const handler = spec && this.registry.get(spec.name)?.handler;
+    const type = spec && this.registry.get(spec.name);
     const timeoutMs = spec?.timeoutMs ?? this.options.defaultTimeoutMs;
     run.start(timeoutMs, this.handlerLogger(run.name), (context) => {
       if (!spec) throw new Error(`the stored record of task ${started.id} is not a valid task`);
-      if (!handler) throw new Error(`no handler is registered for task name "${spec.name}"`);
-      return handler.run(spec, context);
+      if (!type) throw new Error(`no handler is registered for task name "${spec.name}"`);
+      // Made here, inside the run, so that a payload class that throws fails this run only.
+      const payloadClass = type.options.payload;
+      const task = payloadClass
+        ? { ...spec, payload: payloadInstance(payloadClass, spec.payload) }
+        : spec;
+      return type.handler.run(task, context);
     });
   }
 

@@ -7,7 +7,7 @@ import type { TaskFields } from './validate-fields';
 type MutableSpec = { -readonly [K in keyof TaskSpec]: TaskSpec[K] };
 
 /**
- * Parse step 4: the `TaskSpec` to store. Its JSON text is the content fingerprint, so keys come in
+ * Parse step 5: the `TaskSpec` to store. Its JSON text is the content fingerprint, so keys come in
  * `TaskSpec`'s order with undefined fields omitted, and the payload must survive JSON unchanged.
  * A message without `ID` is named by its text as received (`text`).
  */

@@ -35,6 +35,7 @@ function place(start: Start, intervalMs?: number, endTimeMs?: number): number | 
     endTimeMs,
     retries: undefined,
     retryDelayMs: undefined,
+    payloadClass: undefined,
   };
   return placeInTime(SENT, fields, RULES);
 }

@@ -3,7 +3,7 @@ import { Rejection } from './rejection';
 import { type FieldRules, validateFields } from './validate-fields';
 
 const RULES: FieldRules = {
-  isKnownTask: (name) => name === 'PeriodPingTask',
+  taskType: (name) => (name === 'PeriodPingTask' ? {} : undefined),
   minIntervalMs: 50,
   maxTimeoutMs: 86_400_000,
 };

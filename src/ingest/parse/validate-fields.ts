@@ -12,13 +12,20 @@ import {
   parseTaskName,
   parseUnixTime,
 } from '../task-fields';
+import type { TaskTypeOptions } from '../../tasks/delay-task.decorator';
 import type { SentFields } from './message-fields';
 import { Rejection } from './rejection';
 
+/** What a message is checked against beyond the common fields: its task type's payload class. */
+export type TaskTypeCheck = Pick<TaskTypeOptions, 'payload'>;
+
 /** What the fields are checked against, besides their syntax. */
 export interface FieldRules {
-  /** Whether a handler is registered under this `Name`. */
-  isKnownTask: (name: string) => boolean;
+  /**
+   * The task type registered under this `Name`, or undefined when none is. One lookup per message
+   * tells both that the name is known and how to check the payload.
+   */
+  taskType: (name: string) => TaskTypeCheck | undefined;
   /** Smallest accepted Interval (e.g. 50). */
   minIntervalMs: number;
   /** Largest accepted Timeout (e.g. 24 h). */
@@ -41,6 +48,8 @@ export interface TaskFields {
   readonly endTimeMs: number | undefined;
   readonly retries: number | undefined;
   readonly retryDelayMs: number | undefined;
+  /** The task type's payload class, when it has one (`checkPayload` checks the payload by it). */
+  readonly payloadClass: TaskTypeCheck['payload'];
 }
 
 /**
@@ -50,8 +59,10 @@ export interface TaskFields {
 export function validateFields(sent: SentFields, rules: FieldRules): TaskFields | Rejection {
   const id = sent.id === undefined ? undefined : parseTaskId(sent.id);
   if (id instanceof FieldError) return new Rejection(id);
-  const name = knownName(sent, rules);
+  const name = sentName(sent);
   if (name instanceof FieldError) return new Rejection(name, id);
+  const type = rules.taskType(name);
+  if (type === undefined) return new Rejection(`unknown task name ${describeValue(name)}`, id);
   const start = startOf(sent);
   if (start instanceof FieldError) return new Rejection(start, id);
   const timeoutMs = timeoutOf(sent.timeout, rules.maxTimeoutMs);
@@ -65,11 +76,21 @@ export function validateFields(sent: SentFields, rules: FieldRules): TaskFields 
   const retryDelayMs =
     sent.retryDelay === undefined ? undefined : parsePositiveSeconds(sent.retryDelay, 'RetryDelay');
   if (retryDelayMs instanceof FieldError) return new Rejection(retryDelayMs, id);
-  return { id, name, start, timeoutMs, intervalMs, endTimeMs, retries, retryDelayMs };
+  return {
+    id,
+    name,
+    start,
+    timeoutMs,
+    intervalMs,
+    endTimeMs,
+    retries,
+    retryDelayMs,
+    payloadClass: type.payload,
+  };
 }
 
-/** `Name`, present and registered; a missing one points at keys that spell it in another case. */
-function knownName(sent: SentFields, rules: FieldRules): string | FieldError {
+/** `Name`, present and well-formed; a missing one points at keys that spell it in another case. */
+function sentName(sent: SentFields): string | FieldError {
   if (sent.name === undefined) {
     const found = sent.nameMisspellings;
     const hint =
@@ -79,9 +100,7 @@ function knownName(sent: SentFields, rules: FieldRules): string | FieldError {
           'exactly so, unlike the other fields)';
     return new FieldError(missingField('Name').message + hint);
   }
-  const name = parseTaskName(sent.name);
-  if (name instanceof FieldError || rules.isKnownTask(name)) return name;
-  return new FieldError(`unknown task name ${describeValue(name)}`);
+  return parseTaskName(sent.name);
 }
 
 /** ToRunAt wins; ToRunAfter is then ignored entirely (neither validated nor stored). */

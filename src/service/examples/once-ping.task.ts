@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DelayTask } from '../../tasks/delay-task.decorator';
 import { PingTask } from './ping';
+import { PingPayload } from './ping-payload';
 
 /** The seed's once task: `{"Name":"OncePingTask","ToRunAt":"…","Url":"http://…"}`. */
-@DelayTask('OncePingTask')
+@DelayTask('OncePingTask', { payload: PingPayload })
 @Injectable()
 export class OncePingTask extends PingTask {}

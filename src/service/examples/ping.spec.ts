@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoggerService } from '@nestjs/common';
+import { payloadInstance } from '../../tasks/delay-task.decorator';
+import type { TaskOf } from '../../tasks/delay-task-handler';
 import type { TaskContext } from '../../tasks/task-context';
 import { OncePingTask } from './once-ping.task';
 import { MAX_PING_BODY_BYTES, PingClient, PingError } from './ping-client';
 import { PingOptions } from './ping-options';
+import { PingPayload } from './ping-payload';
 
 /** A real HTTP server on a free port; each path answers in its own way. */
 const ROUTES: Readonly<Record<string, (response: ServerResponse) => void>> = {
@@ -168,17 +171,23 @@ describe('the ping examples against a local HTTP server', () => {
       fencingToken: 1,
       logger,
     };
-    const run = (payload: Record<string, unknown>): Promise<void> =>
-      new OncePingTask(client()).run({ id: '7', name: 'OncePingTask', payload }, context);
+    /** Runs the task as the runner does: its payload made an instance of the payload class. */
+    const run = (payload: Record<string, unknown>): Promise<void> => {
+      const instance = payloadInstance(PingPayload, payload) as TaskOf<PingPayload>['payload'];
+      return new OncePingTask(client()).run(
+        { id: '7', name: 'OncePingTask', payload: instance },
+        context,
+      );
+    };
 
-    it('reads the Url field as the seed does: exact name first, else without regard to case', async () => {
+    it('pings the Url its payload class read as the seed does: exact name, else any case', async () => {
       await run({ url: `${base}/ok?lower` });
       await run({ URL: `${base}/ok?upper`, Url: `${base}/ok?exact` });
       expect(hits).toEqual(['/ok?lower', '/ok?exact']);
       expect(logger.log).toHaveBeenCalledWith(expect.stringMatching(/^OncePingTask 7 ToRunAt /));
     });
 
-    it('fails a task without a Url', async () => {
+    it('fails a task without a Url (one stored before its type checked payloads)', async () => {
       await expect(run({ Link: `${base}/ok` })).rejects.toThrow(
         new PingError('task 7 has no Url to ping'),
       );
