@@ -82,7 +82,8 @@ async function connect(connection: RedisOptions, server: string): Promise<Redis>
     await redis.connect();
     return redis;
   } catch (error) {
-    redis.disconnect();
+    // Without retries the client has ended already; disconnect() now would only wait out
+    // ioredis's disconnect timeout (2 s) for a socket that is gone.
     const cause = firstError ?? error;
     throw new CliError(
       ExitCode.redis,
