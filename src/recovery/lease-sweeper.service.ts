@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import { OutageLog } from '../logging/outage-log';
 import { IntervalJobs } from '../scheduler/interval-jobs';
 import type { TaskStore } from '../store/task-store';
 
@@ -18,6 +19,7 @@ const PRUNE_INTERVAL_MS = 60_000;
 export class LeaseSweeper {
   private readonly logger = new Logger(LeaseSweeper.name);
   private readonly jobs: IntervalJobs;
+  private readonly outage = new OutageLog(this.logger, 'take over lapsed leases or prune in Redis');
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
@@ -29,12 +31,26 @@ export class LeaseSweeper {
 
   start(): void {
     const reclaimEveryMs = Math.min(1000, Math.floor(this.options.leaseMs / 5));
-    this.jobs.start('delaytask:reclaim-expired', reclaimEveryMs, () => this.reclaimExpired());
-    this.jobs.start('delaytask:prune-finished', PRUNE_INTERVAL_MS, () => this.pruneFinished());
+    this.jobs.start('delaytask:reclaim-expired', reclaimEveryMs, () =>
+      this.logged(this.reclaimExpired()),
+    );
+    this.jobs.start('delaytask:prune-finished', PRUNE_INTERVAL_MS, () =>
+      this.logged(this.pruneFinished()),
+    );
   }
 
   stop(): void {
     this.jobs.stopAll();
+  }
+
+  /** A housekeeping round whose failure is an outage, logged once when it starts and ends. */
+  private async logged(round: Promise<unknown>): Promise<void> {
+    try {
+      await round;
+      this.outage.succeeded();
+    } catch (error) {
+      this.outage.failed(error);
+    }
   }
 
   /** Returns every lapsed claim to the due set; returns how many. */

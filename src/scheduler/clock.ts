@@ -3,11 +3,22 @@ export interface Clock {
   now(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+/** Unix ms when the monotonic clock read 0 (read once: test fakes may replace `performance`). */
+const START_MS =
+  typeof performance.timeOrigin === 'number'
+    ? performance.timeOrigin
+    : Date.now() - performance.now();
+
+/**
+ * Unix ms that never step: the process's monotonic clock from the moment it started. A wall
+ * clock corrected by NTP would jump, and the server clock built on it would run ahead of Redis
+ * until enough new observations came in.
+ */
+export const systemClock: Clock = { now: () => START_MS + performance.now() };
 
 /** The system clock off by `skewMs`: how a host with a wrong clock looks (tests inject it). */
 export function skewedClock(skewMs: number): Clock {
-  return skewMs === 0 ? systemClock : { now: () => Date.now() + skewMs };
+  return skewMs === 0 ? systemClock : { now: () => systemClock.now() + skewMs };
 }
 
 /** A clock that moves only when told to. */
