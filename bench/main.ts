@@ -98,6 +98,7 @@ function format(value: number | undefined, unit: Figure['unit']): string {
     case 'count':
       return Math.round(value).toLocaleString('en-US');
     case 'ms':
+    case 'µs':
       return Math.abs(value) < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
     case 's':
     case 'cores':
@@ -222,7 +223,9 @@ async function main(): Promise<void> {
   for (const scenario of chosen) {
     console.log(`\n## ${scenario.name}: ${scenario.describe(params)}`);
     const results = new Map<string, Figure[]>();
-    for (const key of systems) {
+    for (const key of systems.filter(
+      (key) => scenario.systems?.some((only) => only === key) ?? true,
+    )) {
       const redis = await BenchRedis.start();
       const system = makeSystem(key);
       const t0 = Date.now();

@@ -1,6 +1,8 @@
 /**
  * Our side of the benchmark: the real engine (`DelayTaskModule`, compiled from src/ by the harness)
- * with one no-op handler, `BenchNoop`, that only records when it started. Boots like src/service/main.ts:
+ * with a no-op handler, `BenchNoop`, that only records when it started, and the same handler with a
+ * payload class, `BenchNoopValidated` (the ping tasks' `PingPayload`, checked at ingest), so that
+ * the `payload` scenario can measure what the check costs. Boots like src/service/main.ts:
  * the transport is connected as a microservice and "Ready: subscribed to …" is logged once listening.
  * Configured by the environment (REDIS_URL, DELAYTASK_PREFIX, DELAYTASK_CONCURRENCY, …).
  */
@@ -11,6 +13,7 @@ import { closeOnSignals } from '../../src/engine/close-on-signals';
 import { delayTaskOptionsFromEnv } from '../../src/config/options-from-environment';
 import { DelayTaskModule } from '../../src/delay-task.module';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
+import { PingPayload } from '../../src/service/examples/ping-payload';
 import { DelayTask } from '../../src/tasks/delay-task.decorator';
 import { DelayTaskHandler, type TaskOf } from '../../src/tasks/delay-task-handler';
 import type { TaskContext } from '../../src/tasks/task-context';
@@ -29,11 +32,15 @@ export class BenchNoopTask extends DelayTaskHandler {
   }
 }
 
+@DelayTask('BenchNoopValidated', { payload: PingPayload })
+@Injectable()
+export class BenchNoopValidatedTask extends BenchNoopTask {}
+
 @Module({
   imports: [
     DelayTaskModule.forRootAsync({ useFactory: () => delayTaskOptionsFromEnv(process.env) }),
   ],
-  providers: [BenchNoopTask],
+  providers: [BenchNoopTask, BenchNoopValidatedTask],
 })
 class BenchAppModule {}
 

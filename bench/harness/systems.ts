@@ -10,6 +10,11 @@ import { type BenchRedis, sleep } from './redis-server';
 export interface BenchTask {
   id: string;
   dueMs: number;
+  /**
+   * Ours only: a `Url` field, and whether the task type checks it at ingest (`BenchNoopValidated`,
+   * whose payload class is the ping tasks' `PingPayload`) or takes it unchecked (`BenchNoop`).
+   */
+  url?: { value: string; checked: boolean };
 }
 
 export interface PeriodicPlan {
@@ -101,8 +106,10 @@ export class OurService implements System {
   ): Promise<SubmitResult> {
     const base = await this.accepted();
     const message = (i: number) => {
-      const { id, dueMs } = task(i);
-      return { ID: id, Name: 'BenchNoop', ToRunAt: seconds(dueMs) };
+      const { id, dueMs, url } = task(i);
+      const seed = { ID: id, Name: 'BenchNoop', ToRunAt: seconds(dueMs) };
+      if (url === undefined) return seed;
+      return { ...seed, Name: url.checked ? 'BenchNoopValidated' : 'BenchNoop', Url: url.value };
     };
     // Up to PREBUILT messages are encoded before the clock starts, so the producer's own JSON work
     // stays out of the figure; a larger backlog is encoded chunk by chunk while publishing.
