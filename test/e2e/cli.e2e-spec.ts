@@ -59,11 +59,19 @@ afterAll(async () => {
 
 beforeEach(() => redis.flushall());
 
-/** Runs `delaytask <args>` with only the variables given (and PATH), `stdin` written to it. */
-function cli(args: string[], env: Record<string, string> = {}, stdin = ''): Promise<CliRun> {
+/**
+ * Runs `delaytask <args>` in `dir` with only the variables given (and PATH; an undefined one is
+ * left out), `stdin` written to it.
+ */
+function cli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  stdin = '',
+  dir = cwd,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
+      cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
         REDIS_URL: server.url,
@@ -351,6 +359,24 @@ describe('delaytask stats and dead', () => {
       /^AT +ID +FORMAT +REASON +MESSAGE\n2026-11-26T13:00:00.000Z +new +seed +unknown task name "new" +\{"ID":"new"\}\n/,
     );
     expect(table.stdout).toContain('More: add --cursor 1 for the next page.');
+  });
+});
+
+describe('delaytask settings', () => {
+  it('reads a .env file of its working directory, as the service does; a variable already set wins', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaytask-cli-env-'));
+    try {
+      // The prefix only from the file; the URL from both, the file's leading nowhere.
+      writeFileSync(
+        join(dir, '.env'),
+        `REDIS_URL=redis://127.0.0.1:1\nDELAYTASK_PREFIX=${PREFIX}\n`,
+      );
+      await pending('p');
+      const run = await cli(['stats', '--json'], { DELAYTASK_PREFIX: undefined }, '', dir);
+      expect(parsed<TaskStats>(run).pending).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
