@@ -14,7 +14,8 @@ export function addScheduleCommand(program: Command, cli: Cli): void {
     .description(
       'Store a task in the wire format, checked as the service checks a published one, and say ' +
         'how it was taken: stored, rescheduled (the ID held other content), duplicate (nothing ' +
-        'changed) or completed (it already ran). The Name is not checked: see the note it prints.',
+        'changed) or completed (it already ran). Any Name is taken, since only the instances ' +
+        'know their handlers: a task whose Name none registers fails when due.',
     )
     .argument('<task>', 'the task as JSON text, @file to read it from a file, @- from stdin')
     .option(JSON_FLAG, JSON_FLAG_HELP)
