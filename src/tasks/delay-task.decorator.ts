@@ -13,7 +13,9 @@ export interface TaskTypeOptions {
   /**
    * The class of the task's own fields (its payload), with class-validator rules: a message whose
    * payload breaks them is rejected at ingest (dead-lettered with the rules' messages), and `run()`
-   * gets the payload as an instance of it. Without one, any payload is accepted and handed on as is.
+   * gets the payload as an instance of it. Fields are matched by their exact name, and those it has
+   * no rule for are kept, never stripped. Without a class, any payload is accepted and handed on as
+   * is.
    */
   readonly payload?: Type<object>;
 }
@@ -34,9 +36,9 @@ export const DelayTaskHandlerMetadata = DiscoveryService.createDecorator<DelayTa
  * bootstrap.
  *
  * @example
- * @DelayTask('SendReminder', { retries: 3, retryDelayMs: 2000 })
+ * @DelayTask('SendReminder', { retries: 3, retryDelayMs: 2000, payload: Reminder })
  * @Injectable()
- * export class SendReminderTask extends DelayTaskHandler<{ userId: string }> { ... }
+ * export class SendReminderTask extends DelayTaskHandler<Reminder> { ... }
  */
 export function DelayTask(name: string, options: TaskTypeOptions = {}): ClassDecorator {
   return DelayTaskHandlerMetadata({ name, options });
@@ -44,7 +46,8 @@ export function DelayTask(name: string, options: TaskTypeOptions = {}): ClassDec
 
 /**
  * A payload as an instance of its task type's payload class (class-transformer's defaults). Ingest
- * validates what this makes and the runner hands it to `run()`, so both see the same object.
+ * validates what this makes and the runner hands what it makes to `run()`: one way for both, so
+ * that a handler gets exactly what was checked.
  */
 export function payloadInstance(
   payloadClass: Type<object>,
