@@ -37,6 +37,8 @@ export const OPTION_VARIABLES = {
 /** The service's own settings (main.ts, app.module.ts), not the engine's. */
 export const SERVICE_VARIABLES = {
   DELAYTASK_HTTP_PORT: 'httpPort',
+  DELAYTASK_HTTP_HOST: 'httpHost',
+  DELAYTASK_HTTP_TOKEN: 'httpToken',
   DELAYTASK_LOCAL_REDIS_DIR: 'localRedisDir',
 } as const satisfies Record<string, keyof ServiceSettingsSchema>;
 

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import { DelayTaskAdminModule } from '../admin/delay-task-admin.module';
 import type { DelayTaskEnvironment } from '../config/environment';
 import { delayTaskOptionsFromEnvironment } from '../config/options-from-environment';
 import { validateDelayTaskEnvironment } from '../config/validate-environment';
@@ -36,6 +37,14 @@ export const checkedEnvironment = ConfigModule.forRoot({ validate: validateDelay
         }
         return delayTaskOptionsFromEnvironment(config);
       },
+    }),
+    // The admin API, served with /health when DELAYTASK_HTTP_PORT is set (main.ts).
+    DelayTaskAdminModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<DelayTaskEnvironment, true>) => ({
+        token: config.get('DELAYTASK_HTTP_TOKEN', { infer: true }),
+      }),
     }),
     ExamplesModule,
   ],

@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Redis } from 'ioredis';
+import { setupDelayTaskOpenApi } from '../admin/open-api';
 import { AppModule, checkedEnvironment } from './app.module';
 import { closeOnSignals } from '../engine/close-on-signals';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
@@ -13,23 +15,50 @@ import { RedisRefusedError } from '../store/redis-handshake';
 import { errorText } from '../tasks/run';
 
 const logger = new Logger('Main');
+const DEFAULT_HTTP_HOST = '127.0.0.1';
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|::1)$/;
 
 async function bootstrap(): Promise<void> {
   survive();
   await checkedEnvironment;
-  const app = await NestFactory.create(AppModule, { abortOnError: false });
+  // rawBody: the admin API takes a task as its text was sent (an ID-less task is named by it).
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    abortOnError: false,
+    rawBody: true,
+  });
   exitWhenRedisRefuses(app.get<Redis>(REDIS_CLIENT, { strict: false }));
+  const { prefix, topic, maxMessageBytes } = app.get<DelayTaskOptions>(DELAY_TASK_CONFIG);
+  // A task body is bounded as a message on the channel is (a larger one gets 413).
+  app.useBodyParser('json', { limit: maxMessageBytes });
+  const config = app.get<ConfigService<DelayTaskEnvironment, true>>(ConfigService);
+  const httpPort = config.get('DELAYTASK_HTTP_PORT', { infer: true });
+  // Before init: routes added after it would come after Nest's 404 handler. An empty variable
+  // is unset.
+  if (httpPort) setupDelayTaskOpenApi(app);
   app.connectMicroservice<CustomStrategy>({ strategy: app.get(DelayTaskTransport) });
   await app.init();
   await app.startAllMicroservices();
-  const config = app.get<ConfigService<DelayTaskEnvironment, true>>(ConfigService);
-  const httpPort = config.get('DELAYTASK_HTTP_PORT', { infer: true });
-  // An empty variable is unset.
-  if (httpPort) await app.listen(httpPort, '127.0.0.1');
-  const { prefix, topic } = app.get<DelayTaskOptions>(DELAY_TASK_CONFIG);
+  if (httpPort) await listen(app, httpPort, config);
   logger.log(`Ready: subscribed to ${prefix}${topic}`);
 
   closeOnSignals(app, logger);
+}
+
+/** Serves /health, the admin API and its OpenAPI document on the configured host and port. */
+async function listen(
+  app: NestExpressApplication,
+  port: number,
+  config: ConfigService<DelayTaskEnvironment, true>,
+): Promise<void> {
+  const host = config.get('DELAYTASK_HTTP_HOST', { infer: true }) || DEFAULT_HTTP_HOST;
+  await app.listen(port, host);
+  logger.log(`HTTP on ${host}:${port}: /health, /tasks, /stats, /openapi.json, /docs`);
+  if (!LOOPBACK_HOST.test(host) && !config.get('DELAYTASK_HTTP_TOKEN', { infer: true })) {
+    logger.warn(
+      `The admin API listens on ${host} without DELAYTASK_HTTP_TOKEN: whoever reaches port ` +
+        `${port} can schedule, cancel and requeue tasks`,
+    );
+  }
 }
 
 /**
