@@ -41,31 +41,39 @@ describe('payload classes in the service: the ping tasks’ Url is checked at in
   }
 
   it('dead-letters a bad Url at once with the validator’s message, never runs it, runs a good one', async () => {
-    const now = unixSeconds(Date.now());
+    const dueMs = Date.now() + 1500;
+    const soon = unixSeconds(dueMs);
     const bad = [
-      { ID: '1', Name: 'OncePingTask', ToRunAt: now, Url: 'ftp://x' },
-      { ID: '2', Name: 'PeriodPingTask', ToRunAt: now, Interval: '1', Url: 5 },
+      { ID: '1', Name: 'OncePingTask', ToRunAt: soon, Url: 'ftp://x' },
+      { ID: '2', Name: 'PeriodPingTask', ToRunAt: soon, Interval: '1', Url: 5 },
     ].map((task) => JSON.stringify(task));
     // Spelled `url`, as the seed's decoder allows; published after the bad ones, on one connection.
     const good = JSON.stringify({
       ID: '3',
       Name: 'OncePingTask',
-      ToRunAt: now,
+      ToRunAt: soon,
       url: ping.url('3'),
     });
     await publishRaw(redis, CHANNEL, [...bad, good]);
 
-    // Due now: had the bad ones been accepted, they would be running by the time the good one ran.
-    await eventually(() => ping.count('3') === 1, 'the good ping', 5000);
     await eventually(async () => (await deadLetters()).length === 2, 'two dead letters', 5000);
+    // Rejected as they arrived, not when due.
+    expect(Date.now()).toBeLessThan(dueMs);
     expect(await deadLetters()).toEqual([
       expect.objectContaining({ id: '2', reason: INVALID_URL, message: bad[1] }),
       expect.objectContaining({ id: '1', reason: INVALID_URL, message: bad[0] }),
     ]);
-    for (const id of ['1', '2']) {
-      expect(await redis.hexists(`{${PREFIX}}tasks`, id)).toBe(0);
-      expect(await redis.hget(`{${PREFIX}}failures`, id)).toBeNull();
-    }
+    // Ingest writes accepted tasks before dead letters: had they been accepted, they'd be stored.
+    for (const id of ['1', '2']) expect(await redis.hexists(`{${PREFIX}}tasks`, id)).toBe(0);
+    expect(await redis.hexists(`{${PREFIX}}tasks`, '3')).toBe(1);
+
+    await eventually(() => ping.count('3') === 1, 'the good ping', 5000);
+    await eventually(
+      async () => (await redis.hexists(`{${PREFIX}}tasks`, '3')) === 0,
+      'the good task done',
+      5000,
+    );
+    for (const id of ['1', '2']) expect(await redis.hget(`{${PREFIX}}failures`, id)).toBeNull();
     expect(ping.hits.map((hit) => hit.key)).toEqual(['3']);
     expect(service.logs).toMatch(/Rejected task 1 \(seed format\): payload is invalid: Url must/);
   });
