@@ -9,7 +9,8 @@ import {
 } from '@nestjs/common';
 import { DELAY_TASK_ADMIN_OPTIONS, type DelayTaskAdminOptions } from './admin.module-definition';
 
-const BEARER = /^Bearer (.+)$/;
+/** The scheme's name is case-insensitive (RFC 7235). */
+const BEARER = /^Bearer +(.+)$/i;
 
 /**
  * Lets a request through when no token is configured, or when it carries
@@ -21,8 +22,10 @@ export class BearerTokenGuard implements CanActivate {
   private readonly expected?: Buffer;
 
   constructor(@Inject(DELAY_TASK_ADMIN_OPTIONS) options: DelayTaskAdminOptions) {
-    // An empty token would let anyone in who sends "Bearer " with anything: it means no token.
-    if (options.token) this.expected = digest(options.token);
+    // Trimmed, as HTTP trims a header's value: a token with a space at either end could never
+    // be sent. An empty token means none.
+    const token = options.token?.trim();
+    if (token) this.expected = digest(token);
   }
 
   canActivate(context: ExecutionContext): boolean {
