@@ -130,7 +130,7 @@ describe('TaskMessageDeserializer', () => {
   it('gives parseTask the same task from both formats', () => {
     const options: ParseOptions = {
       nowMs: 1764150000000,
-      isKnownTask: () => true,
+      taskType: () => ({}),
       maxPastMs: 3600_000,
       maxFutureMs: 86_400_000,
       minIntervalMs: 50,

@@ -14,7 +14,7 @@ const START_MS =
  * clock corrected by NTP would jump, and the server clock built on it would run ahead of Redis
  * until enough new observations came in.
  */
-export const systemClock: Clock = { now: () => START_MS + performance.now() };
+export const systemClock: Clock = { now: () => Math.floor(START_MS + performance.now()) };
 
 /** The system clock off by `skewMs`: how a host with a wrong clock looks (tests inject it). */
 export function skewedClock(skewMs: number): Clock {

@@ -15,7 +15,7 @@ export const SOON = String(NOW / 1000 + 30);
 /** What ingest checks messages against, at NOW, with the ping examples registered. */
 export const PARSE_OPTIONS: ParseOptions = {
   nowMs: NOW,
-  isKnownTask: (name) => name === 'OncePingTask' || name === 'PeriodPingTask',
+  taskType: (name) => (name === 'OncePingTask' || name === 'PeriodPingTask' ? {} : undefined),
   maxPastMs: 3_600_000,
   maxFutureMs: 10 * 365 * 86_400_000,
   minIntervalMs: 50,
