@@ -1,6 +1,6 @@
 import { parseTask } from '../ingest/parse-task';
 import { readTaskMessage } from '../ingest/task-message.deserializer';
-import { acceptItem } from '../operations/accept-item';
+import { acceptItem } from '../ingest/accept-item';
 import { scheduledTask, type ScheduledTask } from '../operations/scheduled-task';
 import type { Session } from './session';
 

@@ -6,10 +6,9 @@ import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
 import { OutageLog } from '../logging/outage-log';
 import type { AcceptItem, AcceptStatus, TaskStore } from '../store/task-store';
-import { encodeRecord } from '../domain/task-record';
-import type { TaskSpec } from '../domain/task-spec';
 import type { Claim } from '../domain/claim';
 import { TaskRegistry } from '../tasks/task-registry';
+import { acceptItem } from './accept-item';
 import { deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';
 import { IngestBudget } from './ingest-budget';
@@ -223,16 +222,6 @@ export class TaskIngestService {
 export type ScheduleAnswer =
   | { accepted: true; id: string; status: AcceptStatus }
   | { accepted: false; reason: string };
-
-function acceptItem(spec: TaskSpec, dueMs: number): AcceptItem {
-  return {
-    id: spec.id,
-    record: encodeRecord(spec),
-    dueMs,
-    intervalMs: spec.intervalMs,
-    endTimeMs: spec.endTimeMs,
-  };
-}
 
 function itemBytes(item: AcceptItem): number {
   return item.record.length + item.id.length + ITEM_OVERHEAD_BYTES;
