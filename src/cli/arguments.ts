@@ -1,14 +1,7 @@
 import { InvalidArgumentError } from 'commander';
-import { SCRIPT_CODES } from '../store/script-codes';
-import type { TaskState } from '../store/operations-store';
+import { MAX_PAGE_SIZE } from '../store/operations-store';
 
-/** The states `list` takes: every state a task can be found in. */
-export const TASK_STATES: readonly TaskState[] = Object.keys(SCRIPT_CODES.taskState).filter(
-  (state): state is TaskState => state !== 'notFound',
-);
-
-/** The most entries one page may hold: each task of a page is one script call. */
-export const MAX_PAGE_SIZE = 1000;
+export { MAX_PAGE_SIZE, TASK_STATES } from '../store/operations-store';
 
 /** `--limit`: a whole number of entries per page. */
 export function parsePageSize(text: string): number {

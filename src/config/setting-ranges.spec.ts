@@ -43,6 +43,7 @@ const TEXTS: Readonly<Record<string, readonly [string, readonly string[]]>> = {
   topic: ['jobs.v2', ['two words', 'tab\there']],
   instanceId: ['host-1:42:ab', ['a|b', 'a b']],
   localRedisDir: ['/var/lib/delaytask', [' ', '\n']],
+  httpHost: ['0.0.0.0', ['two words', 'a/b']],
 };
 
 const quiet = { warn: (): void => undefined };
@@ -57,10 +58,10 @@ const variablesOf = (settings: readonly string[]): [string, string][] =>
   Object.entries(SETTING_VARIABLES).filter(([, setting]) => settings.includes(setting));
 
 describe('the ranges', () => {
-  it('cover every setting but the two Redis ones (redis-url rules, tested on their own)', () => {
+  it('cover every setting but the two Redis ones (redis-url rules, tested on their own) and the admin token (any text)', () => {
     const covered = [...Object.keys(WHOLE_NUMBERS), ...Object.keys(TEXTS)];
     expect(settingNames(ServiceSettingsSchema).sort()).toEqual(
-      [...covered, 'redisUrl', 'redisCaFile'].sort(),
+      [...covered, 'redisUrl', 'redisCaFile', 'httpToken'].sort(),
     );
   });
 });
@@ -120,5 +121,11 @@ describe.each(variablesOf(Object.keys(TEXTS)))('%s', (variable, setting) => {
     expect(() => fromEnv(variable, text)).toThrow(
       `${variable}=${JSON.stringify(text)} is invalid: ${variable} accepts`,
     );
+  });
+});
+
+describe('DELAYTASK_HTTP_TOKEN', () => {
+  it.each(['s3cret', 'with spaces | and bars'])('accepts any text, %j, as it is', (token) => {
+    expect(fromEnv('DELAYTASK_HTTP_TOKEN', token).DELAYTASK_HTTP_TOKEN).toBe(token);
   });
 });

@@ -2,9 +2,17 @@ import type { Redis } from 'ioredis';
 import type { TaskKeys } from './keys';
 import { asArray, asInt, asString, code, execResults } from './reply';
 import { positive } from './script-args';
-import type { CancelCode, CodeOf, RequeueCode } from './script-codes';
+import { SCRIPT_CODES, type CancelCode, type CodeOf, type RequeueCode } from './script-codes';
 
 export type TaskState = Exclude<CodeOf<'taskState'>, 'notFound'>;
+
+/** Every state a task can be found in, for the admin API's and the CLI's arguments. */
+export const TASK_STATES: readonly TaskState[] = Object.keys(SCRIPT_CODES.taskState).filter(
+  (state): state is TaskState => state !== 'notFound',
+);
+
+/** The most tasks one page of a listing may hold: each is one script call. */
+export const MAX_PAGE_SIZE = 1000;
 
 /** One task as Redis holds it at one instant. */
 export interface StoredTask {

@@ -1,5 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Expose, Transform } from 'class-transformer';
+import { IsString } from 'class-validator';
 import { runInThisContext } from 'node:vm';
 import {
   InMemoryRunStore,
@@ -167,6 +168,7 @@ const byNumber = (a: number, b: number): number => a - b;
 class Greeting {
   @Expose()
   @Transform(({ obj }) => (obj as Record<string, unknown>).Guest, { toClassOnly: true })
+  @IsString()
   readonly guest!: string;
 }
 
@@ -581,7 +583,7 @@ describe('TaskRunner', () => {
       });
       const claim = h.task({ name: 'Bad', spec: { payload: { field: 'x' } } });
       const good = await badThenGood(h, claim);
-      expectFailed(h, claim, 'Error: unreadable payload');
+      expectFailed(h, claim, 'Error: payload could not be checked: unreadable payload');
       expect(never.runs).toEqual([]);
       await expectGoodRuns(h, good);
     });
@@ -665,6 +667,21 @@ describe('TaskRunner', () => {
   });
 
   describe('the task handed to run()', () => {
+    it('checks the payload by its class before the handler runs (a task stored by the CLI was not checked on its way in)', async () => {
+      const typed = new ProbeHandler();
+      const h = new Harness({
+        types: { Greet: { handler: typed, options: { payload: Greeting } } },
+      });
+      const unchecked = h.task({ name: 'Greet', spec: { payload: { Guest: 42 } } });
+      await h.fire(unchecked);
+
+      expect(typed.runs).toEqual([]);
+      expect(h.outcomeOf(unchecked.token)).toMatchObject({
+        outcome: 'error',
+        error: 'Error: payload is invalid: guest must be a string',
+      });
+    });
+
     it("holds an instance of its type's payload class, made from the stored record", async () => {
       const typed = new ProbeHandler();
       const h = new Harness({

@@ -5,7 +5,7 @@ import { printable } from '../logging/printable';
 import { OutageLog } from '../logging/outage-log';
 import type { LostLease, TaskStore } from '../store/task-store';
 import type { Claim, RunOutcome, StartedRun } from '../domain/claim';
-import { payloadInstance } from './delay-task.decorator';
+import { checkPayload } from './payload-check';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
 import { OutcomeWriter } from './outcome-writer';
@@ -309,12 +309,13 @@ export class TaskRunner {
     run.start(timeoutMs, this.handlerLogger(run.name), (context) => {
       if (!spec) throw new Error(`the stored record of task ${started.id} is not a valid task`);
       if (!type) throw new Error(`no handler is registered for task name "${spec.name}"`);
-      // Made here, inside the run, so that a payload class that throws fails this run only.
       const payloadClass = type.options.payload;
-      const task = payloadClass
-        ? { ...spec, payload: payloadInstance(payloadClass, spec.payload) }
-        : spec;
-      return type.handler.run(task, context);
+      if (!payloadClass) return type.handler.run(spec, context);
+      // Checked again here, inside the run: a task stored by other means than ingest (the CLI)
+      // was not checked on its way in, and a class that throws fails this run only.
+      const checked = checkPayload(payloadClass, spec.payload);
+      if ('refused' in checked) throw new Error(checked.refused);
+      return type.handler.run({ ...spec, payload: checked.instance }, context);
     });
   }
 

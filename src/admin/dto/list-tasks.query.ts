@@ -3,9 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { ListQuery } from '../../operations/task-operations.service';
 import type { TaskState } from '../../store/operations-store';
-import { TASK_STATES } from './task-states';
-
-const MAX_PAGE_SIZE = 1000;
+import { MAX_PAGE_SIZE, TASK_STATES } from '../../store/operations-store';
 
 export class ListTasksQuery implements ListQuery {
   @ApiProperty({ enum: TASK_STATES, description: 'The state to list.' })

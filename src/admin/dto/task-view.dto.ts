@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import type { TaskView } from '../../operations/task-view';
 import type { TaskState } from '../../store/operations-store';
-import { TASK_STATES } from './task-states';
+import { TASK_STATES } from '../../store/operations-store';
 
 @ApiSchema({ name: 'Task', description: 'A task as Redis holds it at one instant.' })
 export class TaskViewDto implements TaskView {
