@@ -1,20 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { TaskKeys } from '../store/keys';
+import type { DeadLetter } from '../ingest/dead-letter';
 
-/** A dead-letter entry read back (written by ingest: src/ingest/dead-letter.ts). */
-export interface DeadLetter {
-  /** When it was rejected, ISO-8601. */
-  at: string;
-  reason: string;
-  /** The message's valid `ID`, when it had one. */
-  id?: string;
-  /** `seed` (published as is) or `nest` (a Nest envelope). */
-  format: string;
-  /** The message text as received; cut when `truncated`, `bytes` giving its original size. */
-  message: string;
-  bytes?: number;
-  truncated?: boolean;
-}
+export type { DeadLetter };
+import type { TaskKeys } from '../store/keys';
 
 export interface DeadLetterPage {
   entries: DeadLetter[];

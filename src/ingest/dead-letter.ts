@@ -16,6 +16,21 @@ export interface RejectedMessage {
   readonly text: string;
 }
 
+/** A dead-letter entry as kept (the JSON `deadLetterEntry` makes), read back. */
+export interface DeadLetter {
+  /** When it was rejected, ISO-8601. */
+  readonly at: string;
+  readonly reason: string;
+  /** The message's valid `ID`, when it had one. */
+  readonly id?: string;
+  /** `seed` or `nest` as written; read back as text, since anything may sit in the list. */
+  readonly format: string;
+  /** The message text as received; cut when `truncated`, `bytes` giving its original size. */
+  readonly message: string;
+  readonly bytes?: number;
+  readonly truncated?: boolean;
+}
+
 /**
  * The JSON entry kept in the dead-letter list for a rejected message: its reason and its text as
  * received (never re-serialised, so `1e400` or a 20-digit ID stay as sent). An entry takes at most

@@ -1,4 +1,5 @@
 import { defaultOptions } from '../../src/config/default-options';
+import type { DeadLetter } from '../../src/ingest/dead-letter';
 import type { Claim, ClaimRef } from '../../src/domain/claim';
 import { TaskKeys } from '../../src/store/keys';
 import type {
@@ -20,18 +21,9 @@ import {
 export type TaskStoreSettings = StoreSettings &
   Pick<StoreLimits, 'completedRetentionMs' | 'completedMax' | 'replayWindowMs'>;
 
-/** What keepDeadLetter keeps: deadLetterEntry's JSON. */
-export interface DeadLetter {
-  at: string;
-  reason: string;
-  id?: string;
-  format: string;
-  message: string;
-}
-
 /**
  * The rest of TaskStore on InMemoryRunStore's model, for unit specs of the engine's other
- * services: acceptTasks-13, claimDue-4, releaseClaims-3, pruneFinished-7, keepDeadLetter-2, the
+ * services: acceptTasks, claimDue, releaseClaims, pruneFinished, keepDeadLetter, the
  * counts pipeline and TIME, each through the same `link` as the runner's calls. It models what
  * those services can observe: submissions are remembered by their text (not a digest), and
  * pruning trims the completed and replaced sets but keeps failed tasks (no byte accounting).
