@@ -31,3 +31,9 @@ export type { TaskStore } from './store/task-store';
 export { DelayTaskAdminModule } from './admin/delay-task-admin.module';
 export type { DelayTaskAdminOptions } from './admin/admin.module-definition';
 export { setupDelayTaskOpenApi, type DelayTaskOpenApiOptions } from './admin/open-api';
+export {
+  DelayTaskClient,
+  SCHEDULE_PATTERN,
+  type DelayTaskClientOptions,
+} from './client/delay-task.client';
+export { TaskRejectedError } from './client/task-rejected.error';

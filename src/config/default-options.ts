@@ -28,6 +28,8 @@ export function defaultOptions(): DelayTaskOptions {
     historyRetentionMs: HOUR,
     historyMax: 10_000,
     maxStalls: 1,
+    streamBatchSize: 1000,
+    streamClaimIdleMs: 15 * SECOND,
     maxMessageBytes: MIB,
     deadLetterMax: 10_000,
     deadLetterMaxBytes: 64 * MIB,

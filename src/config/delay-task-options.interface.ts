@@ -42,6 +42,13 @@ export interface DelayTaskOptions {
    * it up) and still be started again; one more and it is recorded as failed instead.
    */
   maxStalls: number;
+  /** Stream entries read (and stored, then acknowledged) at once by an instance. */
+  streamBatchSize: number;
+  /**
+   * Stream entries an instance read but did not acknowledge for this long (it died mid-batch)
+   * are taken over by another instance.
+   */
+  streamClaimIdleMs: number;
   /** Messages larger than this are dead-lettered unparsed. */
   maxMessageBytes: number;
   /** The dead-letter list keeps at most this many entries. */

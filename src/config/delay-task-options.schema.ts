@@ -36,6 +36,8 @@ export class DelayTaskOptionsSchema implements Partial<DelayTaskOptions> {
   @WholeNumber(MIB, TIB, 'bytes') failedMaxBytes?: number;
   @WholeNumber(0, YEAR_MS, 'ms') historyRetentionMs?: number;
   @WholeNumber(1, 100_000_000) historyMax?: number;
+  @WholeNumber(1, 10_000) streamBatchSize?: number;
+  @WholeNumber(1000, DAY_MS, 'ms') streamClaimIdleMs?: number;
   @WholeNumber(256, 64 * MIB, 'bytes') maxMessageBytes?: number;
   @WholeNumber(1, 10_000_000) deadLetterMax?: number;
   @WholeNumber(64 * KIB, TIB, 'bytes') deadLetterMaxBytes?: number;

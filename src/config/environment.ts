@@ -24,6 +24,8 @@ export const OPTION_VARIABLES = {
   DELAYTASK_FAILED_MAX_BYTES: 'failedMaxBytes',
   DELAYTASK_HISTORY_RETENTION_MS: 'historyRetentionMs',
   DELAYTASK_HISTORY_MAX: 'historyMax',
+  DELAYTASK_STREAM_BATCH_SIZE: 'streamBatchSize',
+  DELAYTASK_STREAM_CLAIM_IDLE_MS: 'streamClaimIdleMs',
   DELAYTASK_MAX_MESSAGE_BYTES: 'maxMessageBytes',
   DELAYTASK_DEAD_LETTER_MAX: 'deadLetterMax',
   DELAYTASK_DEAD_LETTER_MAX_BYTES: 'deadLetterMaxBytes',

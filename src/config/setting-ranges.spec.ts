@@ -25,6 +25,8 @@ const WHOLE_NUMBERS: Readonly<Record<string, readonly [number, number]>> = {
   failedMaxBytes: [1024 ** 2, 1024 ** 4],
   historyRetentionMs: [0, YEAR],
   historyMax: [1, 100_000_000],
+  streamBatchSize: [1, 10_000],
+  streamClaimIdleMs: [1000, DAY],
   maxMessageBytes: [256, 64 * 1024 ** 2],
   deadLetterMax: [1, 10_000_000],
   deadLetterMaxBytes: [64 * 1024, 1024 ** 4],

@@ -5,9 +5,11 @@ import { InMemoryTaskStore } from '../../test/support/in-memory-task-store';
 import { captureNestLogs } from '../../test/support/log-capture';
 import { alignedScheduler } from '../../test/support/scheduler-parts';
 import { discoverHandlers } from '../../test/support/discover-handlers';
+import { standIn } from '../../test/support/stand-in';
 import { defaultOptions } from '../config/default-options';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import type { TaskSpec } from '../domain/task-spec';
+import type { StreamInbox } from '../ingest/stream-inbox.service';
 import { LeaseSweeper } from '../recovery/lease-sweeper.service';
 import { RecoveryService } from '../recovery/recovery.service';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
@@ -102,7 +104,21 @@ class Harness {
     const sweeper = new LeaseSweeper(OPTIONS, view, jobs);
     const recovery = new RecoveryService(OPTIONS, view, sweeper);
     const refill = new WindowRefill(OPTIONS, view, clock, driver, jobs);
-    const engine = new DelayTaskEngine(OPTIONS, view, recovery, refill, sweeper, driver, runner);
+    const inbox = standIn<StreamInbox, 'start' | 'stop'>({
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+    });
+    const engine = new DelayTaskEngine(
+      OPTIONS,
+      view,
+      recovery,
+      refill,
+      sweeper,
+      driver,
+      runner,
+      registry,
+      inbox,
+    );
     return new Harness(store, engine, handler, jobs);
   }
 

@@ -12,12 +12,14 @@ import { RecoveryService } from '../recovery/recovery.service';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
 import { WindowRefill } from '../scheduler/window-refill.service';
 import type { TaskStore } from '../store/task-store';
+import { StreamInbox } from '../ingest/stream-inbox.service';
+import { TaskRegistry } from '../tasks/task-registry';
 import { TaskRunner } from '../tasks/task-runner.service';
 
 /**
- * The engine's life: started once the app has bootstrapped (restore from Redis, claim what is
- * due, keep house), and on shutdown stopped so that no work is lost or stranded: it stops
- * claiming, gives back at once what it holds but has not started, lets running tasks finish
+ * The engine's life: started once the app has bootstrapped (restore from Redis, publish the task
+ * types this instance runs, claim what is due, keep house, read the stream inbox), and on shutdown
+ * stopped so that no work is lost or stranded: it stops reading and claiming, gives back at once what it holds but has not started, lets running tasks finish
  * within the grace period, and records their outcomes. Nest calls this before
  * `onApplicationShutdown`, where Redis connections and handlers' own resources close.
  */
@@ -33,15 +35,20 @@ export class DelayTaskEngine implements OnApplicationBootstrap, BeforeApplicatio
     private readonly sweeper: LeaseSweeper,
     private readonly driver: WheelDriver,
     private readonly runner: TaskRunner,
+    private readonly registry: TaskRegistry,
+    private readonly inbox: StreamInbox,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.recovery.restore();
+    await this.store.registerTaskTypes(this.registry.names());
     await this.refill.start();
     this.sweeper.start();
+    await this.inbox.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.inbox.stop();
     this.refill.stop();
     this.sweeper.stop();
     const unstarted = [...this.driver.stop(), ...this.runner.stopAccepting()];

@@ -5,12 +5,14 @@ import { SchedulerModule } from '../scheduler/scheduler.module';
 import { StoreModule } from '../store/store.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { DelayTaskTransport } from './delay-task.transport';
+import { StreamInbox } from './stream-inbox.service';
 import { TaskIngestController } from './task-ingest.controller';
 import { TaskIngestService } from './task-ingest.service';
 
 /**
- * The way in: the Redis transport (connect it as a microservice strategy), the controller that
- * receives its messages, and the service that checks them and stores tasks or dead letters.
+ * The ways in: the Redis transport (connect it as a microservice strategy) and the controller that
+ * receives its messages, the stream inbox, and the service that checks them and stores tasks or
+ * dead letters.
  */
 @Module({
   imports: [StoreModule, TasksModule, SchedulerModule],
@@ -22,7 +24,8 @@ import { TaskIngestService } from './task-ingest.service';
       inject: [DELAY_TASK_CONFIG],
     },
     TaskIngestService,
+    StreamInbox,
   ],
-  exports: [DelayTaskTransport, TaskIngestService],
+  exports: [DelayTaskTransport, TaskIngestService, StreamInbox],
 })
 export class IngestModule {}

@@ -12,7 +12,7 @@ import type { IncomingTaskMessage } from './task-message.deserializer';
 export type ParseOptions = FieldRules & TimeRules;
 
 /** What `parseTask` reads of a message: its parsed body and its text as received. */
-export type ParseInput = Pick<IncomingTaskMessage, 'body' | 'text'>;
+export type ParseInput = Pick<IncomingTaskMessage, 'body' | 'text' | 'idSource'>;
 
 export type ParseResult =
   | { ok: true; spec: TaskSpec; dueMs: number }
@@ -23,7 +23,8 @@ export type ParseResult =
  * data, the text when JSON.parse failed, or an `OversizedMessage`). Pure: no I/O, the clock is
  * injected. On success, `spec` is the `TaskSpec` to store (its JSON text is the content
  * fingerprint: keys in interface order, undefined fields omitted, times and durations in ms) and
- * `dueMs` is the first run time. A message without `ID` gets one derived from its text.
+ * `dueMs` is the first run time. A message without `ID` gets one derived from its text (or from
+ * its `idSource`, a stream entry's ID).
  *
  * The steps, each in `./parse/`: read (shape, then fields and payload), validate the fields,
  * place the task in time, check the payload by its task type's class (if it has one), build the
@@ -39,7 +40,7 @@ export function parseTask(input: ParseInput, options: ParseOptions): ParseResult
   if (dueMs instanceof Rejection) return rejected(dueMs);
   const payloadFault = checkPayload(fields, sent.payload);
   if (payloadFault) return rejected(payloadFault);
-  const spec = buildSpec(fields, sent.payload, input.text);
+  const spec = buildSpec(fields, sent.payload, input.idSource ?? input.text);
   if (spec instanceof Rejection) return rejected(spec);
   return { ok: true, spec, dueMs };
 }

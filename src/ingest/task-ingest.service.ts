@@ -9,6 +9,7 @@ import type { AcceptItem, AcceptStatus, TaskStore } from '../store/task-store';
 import type { Claim } from '../domain/claim';
 import { TaskRegistry } from '../tasks/task-registry';
 import { acceptItem } from './accept-item';
+import type { UnreadableEntry } from './stream-entries';
 import { deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';
 import { IngestBudget } from './ingest-budget';
@@ -100,6 +101,32 @@ export class TaskIngestService {
     return { accepted: true, id: item.id, status };
   }
 
+  /**
+   * A batch whose reader acknowledges it only once it is in Redis (the stream inbox): its valid
+   * tasks stored in as few script calls as possible, its rejected messages dead-lettered. Rejects
+   * when Redis does not take them, so that the reader keeps the batch and tries again (accepting is
+   * idempotent by ID, so a batch stored twice is stored once). `unreadable`: entries that hold no
+   * task at all, dead-lettered with their reason.
+   */
+  async storeBatch(
+    messages: readonly IncomingTaskMessage[],
+    unreadable: readonly UnreadableEntry[] = [],
+  ): Promise<void> {
+    const items: AcceptItem[] = [];
+    const rejected = unreadable.map(({ text, reason }) =>
+      this.rejection(streamFormat(text), reason),
+    );
+    for (const message of messages) {
+      const result = this.parse(message);
+      if (result.ok) items.push(acceptItem(result.spec, result.dueMs));
+      else rejected.push(this.rejection(message, result.reason, result.id));
+    }
+    for (let i = 0; i < items.length; i += ACCEPT_BATCH) {
+      await this.accept(items.slice(i, i + ACCEPT_BATCH));
+    }
+    await Promise.all(rejected.map((entry) => this.keepDeadLetter(entry)));
+  }
+
   private parse(message: IncomingTaskMessage): ParseResult {
     this.parseOptions.nowMs = this.clock.now();
     return parseTask(message, this.parseOptions);
@@ -150,34 +177,39 @@ export class TaskIngestService {
   }
 
   private reject(message: IncomingTaskMessage, reason: string, id?: string): void {
+    const entry = this.rejection(message, reason, id);
+    this.deadLetters.push(entry);
+    this.hold(entry.length);
+    this.flushing ??= this.flushSoon();
+  }
+
+  /** Logs a rejected message with its reason, and gives its dead-letter entry. */
+  private rejection(message: IncomingTaskMessage, reason: string, id?: string): string {
     const label = id === undefined ? 'a task' : `task ${printable(id)}`;
     this.logger.warn(
       `Rejected ${label} (${message.format} format): ${printable(reason)}; ` +
         `message: ${printable(message.text, LOGGED_MESSAGE_CHARS)}`,
     );
-    const entry = deadLetterEntry({
+    return deadLetterEntry({
       at: new Date(this.clock.now()).toISOString(),
       reason,
       id,
       format: message.format,
       text: message.text,
     });
-    this.deadLetters.push(entry);
-    this.hold(entry.length);
-    this.flushing ??= this.flushSoon();
+  }
+
+  private keepDeadLetter(entry: string): Promise<number> {
+    return this.store.keepDeadLetter(
+      entry,
+      this.options.deadLetterMax,
+      this.options.deadLetterMaxBytes,
+    );
   }
 
   private async keepDeadLetters(): Promise<boolean> {
     const batch = this.deadLetters.splice(0, DEAD_LETTER_BATCH);
-    const outcomes = await Promise.allSettled(
-      batch.map((entry) =>
-        this.store.keepDeadLetter(
-          entry,
-          this.options.deadLetterMax,
-          this.options.deadLetterMaxBytes,
-        ),
-      ),
-    );
+    const outcomes = await Promise.allSettled(batch.map((entry) => this.keepDeadLetter(entry)));
     const failed = batch.filter((_, i) => outcomes[i].status === 'rejected');
     const kept = batch.filter((_, i) => outcomes[i].status === 'fulfilled');
     this.release(kept.reduce((sum, entry) => sum + entry.length, 0));
@@ -222,6 +254,11 @@ export class TaskIngestService {
 export type ScheduleAnswer =
   | { accepted: true; id: string; status: AcceptStatus }
   | { accepted: false; reason: string };
+
+/** How an entry without a task is shown in the log and its dead letter: its fields as JSON. */
+function streamFormat(text: string): IncomingTaskMessage {
+  return { format: 'seed', body: text, text };
+}
 
 function itemBytes(item: AcceptItem): number {
   return item.record.length + item.id.length + ITEM_OVERHEAD_BYTES;

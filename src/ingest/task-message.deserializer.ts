@@ -15,6 +15,11 @@ export interface IncomingTaskMessage {
   readonly format: MessageFormat;
   readonly body: unknown;
   readonly text: string;
+  /**
+   * What the ID of a task sent without one is derived from, when not its text: a stream entry's
+   * ID, so that one entry is one task however often it is delivered.
+   */
+  readonly idSource?: string;
 }
 
 /** The packet for the task channel: an event (never an `id`, so Nest never tries to reply). */

@@ -41,6 +41,8 @@ export class TaskKeys {
   readonly failures: string;
   /** STRING bytes of the records and failures of the tasks in `failed`. */
   readonly failedBytes: string;
+  /** SET of the task names the instances register: what a producer outside them may check against. */
+  readonly taskTypes: string;
   /** LIST of dead-letter entries (JSON), newest first, bounded by count and bytes. */
   readonly dead: string;
   /** STRING total bytes of the entries in `dead`. */
@@ -72,6 +74,7 @@ export class TaskKeys {
     this.failed = `${p}failed`;
     this.failures = `${p}failures`;
     this.failedBytes = `${p}failedBytes`;
+    this.taskTypes = `${p}taskTypes`;
     this.dead = `${p}dead`;
     this.deadBytes = `${p}deadBytes`;
     this.control = `${prefix}control`;

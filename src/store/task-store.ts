@@ -362,6 +362,16 @@ export class TaskStore {
     return { tasks, due, leased, failed, done, dead };
   }
 
+  /** Adds this instance's task names to those the fleet runs (never removed: names only grow). */
+  async registerTaskTypes(names: readonly string[]): Promise<void> {
+    if (names.length > 0) await this.redis.sadd(this.keys.taskTypes, ...names);
+  }
+
+  /** Every task name an instance has registered. */
+  taskTypes(): Promise<string[]> {
+    return this.redis.smembers(this.keys.taskTypes);
+  }
+
   /** Redis server time in ms (the clock every script uses). */
   async redisTime(): Promise<number> {
     const reply: unknown = await this.redis.time();

@@ -56,4 +56,8 @@ export class TaskRegistry implements OnModuleInit {
   get(name: string): TaskType | undefined {
     return this.types.get(name);
   }
+
+  names(): string[] {
+    return [...this.types.keys()];
+  }
 }

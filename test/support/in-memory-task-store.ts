@@ -50,6 +50,9 @@ export class InMemoryTaskStore extends InMemoryRunStore {
    * This store as the services declare it. TaskStore is a class with private members, so no fake
    * can be one structurally: the view has every public member, and is asserted to be one.
    */
+  /** The task names the engine registered. */
+  readonly taskTypeNames = new Set<string>();
+
   asTaskStore(): TaskStore {
     const view: Pick<TaskStore, keyof TaskStore> = {
       keys: new TaskKeys(defaultOptions().prefix),
@@ -67,6 +70,11 @@ export class InMemoryTaskStore extends InMemoryRunStore {
       keepDeadLetter: (...args) => this.keepDeadLetter(...args),
       counts: () => this.counts(),
       redisTime: () => this.redisTime(),
+      registerTaskTypes: (names) => {
+        names.forEach((name) => this.taskTypeNames.add(name));
+        return Promise.resolve();
+      },
+      taskTypes: () => Promise.resolve([...this.taskTypeNames]),
     };
     return view as TaskStore;
   }

@@ -3,7 +3,7 @@ import { CliError, ExitCode } from '../cli-error';
 import { JSON_FLAG, JSON_FLAG_HELP, type Cli, type JsonFlag } from '../cli';
 import { renderFields } from '../format/table';
 import { show } from '../output';
-import { scheduleTask } from '../schedule-task';
+import { scheduleOutside } from '../../operations/schedule-outside';
 import { withSession } from '../session';
 import { readTaskText } from '../task-input';
 
@@ -30,14 +30,16 @@ A refused task exits 1 with the reason, as the service would have dead-lettered 
     )
     .action(async (argument: string, flags: JsonFlag) => {
       const text = await readTaskText(argument, cli.io);
-      const outcome = await withSession(cli.env, (session) => scheduleTask(session, text));
+      const outcome = await withSession(cli.env, (session) =>
+        scheduleOutside(session.tasks, session.options, text),
+      );
       if (!outcome.accepted)
         throw new CliError(ExitCode.invalid, `task refused: ${outcome.reason}`);
       const { task } = outcome;
-      if (task.status === 'stored' || task.status === 'rescheduled') {
+      if (!outcome.namesChecked && (task.status === 'stored' || task.status === 'rescheduled')) {
         cli.io.stderr(
-          `delaytask: note: names are not checked here; ${JSON.stringify(outcome.name)} runs only ` +
-            'if an instance registers it, else it fails when due (delaytask list --state failed)\n',
+          `delaytask: note: no instance has registered its task names yet; ${JSON.stringify(outcome.name)} ` +
+            'runs only if one registers it, else it fails when due (delaytask list --state failed)\n',
         );
       }
       show(cli.io, flags.json === true, task, () =>

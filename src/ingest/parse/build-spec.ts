@@ -9,12 +9,12 @@ type MutableSpec = { -readonly [K in keyof TaskSpec]: TaskSpec[K] };
 /**
  * Parse step 5: the `TaskSpec` to store. Its JSON text is the content fingerprint, so keys come in
  * `TaskSpec`'s order with undefined fields omitted, and the payload must survive JSON unchanged.
- * A message without `ID` is named by its text as received (`text`).
+ * A message without `ID` is named by `idSource`: its text as received, or its stream entry's ID.
  */
 export function buildSpec(
   fields: TaskFields,
   payload: Record<string, unknown>,
-  text: string,
+  idSource: string,
 ): TaskSpec | Rejection {
   if (holdsNonFiniteNumber(payload)) {
     return new Rejection(
@@ -23,7 +23,7 @@ export function buildSpec(
     );
   }
   const { start } = fields;
-  const spec = { id: fields.id ?? messageId(text), name: fields.name } as MutableSpec;
+  const spec = { id: fields.id ?? messageId(idSource), name: fields.name } as MutableSpec;
   if (start.toRunAtMs !== undefined) spec.toRunAtMs = start.toRunAtMs;
   else spec.toRunAfterMs = start.toRunAfterMs;
   if (fields.timeoutMs !== undefined) spec.timeoutMs = fields.timeoutMs;

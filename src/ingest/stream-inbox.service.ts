@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { DelayTaskOptions } from '../config/delay-task-options.interface';
+import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
+import { OutageLog } from '../logging/outage-log';
+import { printable } from '../logging/printable';
+import { type StreamEntry, streamEntries, taskText, type UnreadableEntry } from './stream-entries';
+import { TaskIngestService } from './task-ingest.service';
+import { type IncomingTaskMessage, readTaskMessage } from './task-message.deserializer';
+
+/** The consumer group every instance reads the stream in. */
+export const STREAM_GROUP = 'delaytask';
+/** How long one read waits for entries before the loop looks again (and can stop). */
+const BLOCK_MS = 1000;
+const RETRY_DELAY_MS = 500;
+
+/**
+ * The durable way in: the Redis stream `<prefix><topic>` (the channel's name; channels and keys
+ * never collide), read in a consumer group. Each instance reads its share at its own pace, stores
+ * a batch (valid tasks accepted, the rest dead-lettered), and only then acknowledges and deletes
+ * it, so the stream does not grow and nothing read is lost: entries a dead instance read but did
+ * not acknowledge are claimed by the others once idle for `streamClaimIdleMs`. A flood waits in
+ * Redis, not in this process's memory.
+ */
+@Injectable()
+export class StreamInbox {
+  private readonly logger = new Logger(StreamInbox.name);
+  private readonly outage = new OutageLog(this.logger, 'read the task stream', 'error');
+  private readonly stream: string;
+  /** Blocking reads get a connection of their own: the shared one must never wait on them. */
+  private reader: Redis | undefined;
+  private reading: Promise<void> | undefined;
+  private running = false;
+  /** Our own entries read but not acknowledged (a failed store): read again before new ones. */
+  private ownPending = false;
+  private claimCursor = '0-0';
+  private lastClaimAt = 0;
+
+  constructor(
+    @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly ingest: TaskIngestService,
+  ) {
+    this.stream = options.prefix + options.topic;
+  }
+
+  async start(): Promise<void> {
+    const reader = this.redis.duplicate();
+    reader.on('error', (error: Error) => this.outage.failed(error));
+    this.reader = reader;
+    await this.ensureGroup();
+    this.running = true;
+    this.reading = this.readUntilStopped(reader);
+    this.logger.log(`Reading the task stream ${printable(this.stream)}`);
+  }
+
+  /** Stops reading; a batch being stored is stored and acknowledged first. */
+  async stop(): Promise<void> {
+    this.running = false;
+    // Ends a blocking read at once; what it had taken stays pending, for the others to claim.
+    this.reader?.disconnect();
+    await this.reading;
+  }
+
+  private async readUntilStopped(reader: Redis): Promise<void> {
+    while (this.running) {
+      try {
+        const entries = await this.nextEntries(reader);
+        if (entries.length > 0) await this.store(entries);
+        this.outage.succeeded();
+      } catch (error) {
+        if (!this.running) break;
+        this.ownPending = true;
+        this.outage.failed(error);
+        if (isNoGroup(error)) await this.ensureGroup().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  /** Our own unacknowledged entries first, then those a dead instance left, then new ones. */
+  private async nextEntries(reader: Redis): Promise<StreamEntry[]> {
+    if (this.ownPending) {
+      const own = await this.read(reader, '0', undefined);
+      if (own.length > 0) return own;
+      this.ownPending = false;
+    }
+    if (Date.now() - this.lastClaimAt >= this.options.streamClaimIdleMs / 2) {
+      const claimed = await this.claimIdle(reader);
+      if (claimed.length > 0) return claimed;
+      this.lastClaimAt = Date.now();
+    }
+    return this.read(reader, '>', BLOCK_MS);
+  }
+
+  private async read(reader: Redis, from: '0' | '>', blockMs: number | undefined) {
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    const reply: unknown = await reader.call(
+      'XREADGROUP',
+      ...['GROUP', STREAM_GROUP, this.options.instanceId],
+      ...['COUNT', this.options.streamBatchSize, ...block],
+      ...['STREAMS', this.stream, from],
+    );
+    return streamEntries(reply);
+  }
+
+  /** Entries another instance read and did not acknowledge within the idle time. */
+  private async claimIdle(reader: Redis): Promise<StreamEntry[]> {
+    const reply = (await reader.call(
+      'XAUTOCLAIM',
+      ...[this.stream, STREAM_GROUP, this.options.instanceId],
+      ...[this.options.streamClaimIdleMs, this.claimCursor],
+      ...['COUNT', this.options.streamBatchSize],
+    )) as [string, unknown, unknown?];
+    this.claimCursor = reply[0];
+    const claimed = streamEntries([[this.stream, reply[1]]]);
+    if (claimed.length > 0) {
+      this.logger.warn(
+        `Took over ${claimed.length} stream entr(ies) another instance read but did not store`,
+      );
+    }
+    return claimed;
+  }
+
+  private async store(entries: readonly StreamEntry[]): Promise<void> {
+    const messages: IncomingTaskMessage[] = [];
+    const unreadable: UnreadableEntry[] = [];
+    for (const entry of entries) {
+      const text = taskText(entry);
+      if (typeof text === 'string') {
+        const message = readTaskMessage(text, this.options.maxMessageBytes);
+        messages.push({ ...message, idSource: `${this.stream}#${entry.id}` });
+      } else if (text !== undefined) {
+        unreadable.push(text);
+      }
+    }
+    await this.ingest.storeBatch(messages, unreadable);
+    const ids = entries.map((entry) => entry.id);
+    await this.redis
+      .pipeline()
+      .xack(this.stream, STREAM_GROUP, ...ids)
+      .xdel(this.stream, ...ids)
+      .exec();
+  }
+
+  /** The group, from the stream's start: entries added before any instance ran are taken too. */
+  private async ensureGroup(): Promise<void> {
+    try {
+      await this.redis.call('XGROUP', 'CREATE', this.stream, STREAM_GROUP, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
+    }
+  }
+}
+
+function isNoGroup(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOGROUP');
+}
