@@ -1,8 +1,16 @@
 /**
- * BullMQ's side of the benchmark: one `Worker` with a no-op processor (concurrency from
- * BENCH_CONCURRENCY, default 50) that only records when each job started and when it was due.
+ * BullMQ's side of the benchmark: one `Worker` (concurrency from BENCH_CONCURRENCY, default 50)
+ * whose processor does what our side's handler for the same scenario does:
+ * - a job with `url` (`burst-http`) does what the seed's `OncePingTask` does: GETs the URL with a
+ *   keep-alive agent of the options our `PingClient` uses (at most 64 sockets, 8 kept idle), reads
+ *   the body, fails on a status other than 2xx, then logs one line per run (ToRunAt against RunAt)
+ *   and records the run with the start time that line names;
+ * - a job with `ms` (`share`) records its start, then waits that long;
+ * - any other job records its start and returns (the no-op of the other scenarios).
  * Env: BENCH_REDIS_PORT, BENCH_QUEUE.
  */
+import { Agent, request } from 'node:http';
+import { setTimeout as wait } from 'node:timers/promises';
 import { Worker, type Job } from 'bullmq';
 import { answerMemoryRequests, StartRecorder } from './recorder';
 
@@ -16,6 +24,42 @@ interface BenchJobData {
   due?: number;
   /** Scheduler index of a periodic job. */
   s?: number;
+  /** URL to GET (burst-http). */
+  url?: string;
+  /** Milliseconds the job takes (share). */
+  ms?: number;
+}
+
+/** The options of our PingClient's agent: the same connection reuse on both sides. */
+const agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, timeout: 30_000 });
+
+/** GET with the agent; resolves with the status once the body was read, rejects on a non-2xx. */
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers: { 'user-agent': 'bench-bullmq' } }, (response) => {
+      const status = response.statusCode ?? 0;
+      response.resume();
+      response.on('end', () =>
+        status >= 200 && status < 300
+          ? resolve(status)
+          : reject(new Error(`GET ${url}: ${status}`)),
+      );
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function ping(job: Job<BenchJobData>, url: string): Promise<void> {
+  const due = dueOf(job);
+  const startedAt = Date.now();
+  await get(url);
+  console.log(
+    `ping ${job.id} ToRunAt ${new Date(due).toISOString()} RunAt ${new Date(startedAt).toISOString()} ` +
+      `(+${startedAt - due} ms), attempt ${job.attemptsMade + 1}`,
+  );
+  recorder.record(idOf(job), startedAt, due);
 }
 
 /**
@@ -38,7 +82,9 @@ function idOf(job: Job<BenchJobData>): string {
 const worker = new Worker<BenchJobData>(
   process.env.BENCH_QUEUE ?? 'bench',
   (job) => {
+    if (typeof job.data.url === 'string') return ping(job, job.data.url);
     recorder.record(idOf(job), Date.now(), dueOf(job));
+    if (typeof job.data.ms === 'number') return wait(job.data.ms).then(() => undefined);
     return Promise.resolve();
   },
   {

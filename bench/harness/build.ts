@@ -51,5 +51,5 @@ export function buildForBench(): void {
   }
 }
 
-export const childScript = (name: 'bench-app' | 'bullmq-worker'): string =>
+export const childScript = (name: 'bench-app' | 'bullmq-worker' | 'http-target'): string =>
   join(CHILDREN_OUT, `${name}.js`);

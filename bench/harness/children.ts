@@ -9,6 +9,11 @@ interface MemoryAnswer {
   usage: NodeJS.MemoryUsage;
 }
 
+/** A child's answer to a question from the harness (`ask`): a message of the same type. */
+interface Answer {
+  type: string;
+}
+
 /** Every process the harness started and has not seen exit: killed if the harness exits first. */
 export const LIVE_PROCESSES = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -30,7 +35,7 @@ export class MeasuredChild {
   /** Called after each batch of starts arrives. */
   onStarts: (() => void) | undefined;
   private alive = true;
-  private memoryWaiters: ((usage: NodeJS.MemoryUsage) => void)[] = [];
+  private readonly answerWaiters = new Map<string, ((answer: Answer) => void)[]>();
 
   private constructor(
     readonly name: string,
@@ -46,11 +51,14 @@ export class MeasuredChild {
       }),
     );
     this.ready = new Promise((resolve, reject) => {
-      child.on('message', (message: StartBatch | { type: 'ready' } | MemoryAnswer) => {
+      child.on('message', (message: StartBatch | { type: 'ready' } | Answer) => {
         if (message.type === 'ready') resolve();
-        else if (message.type === 'mem')
-          this.memoryWaiters.splice(0).forEach((w) => w(message.usage));
-        else this.addStarts(message);
+        else if (message.type === 'starts') this.addStarts(message as StartBatch);
+        else
+          this.answerWaiters
+            .get(message.type)
+            ?.splice(0)
+            .forEach((w) => w(message));
       });
       void this.exited.then((code) =>
         reject(new Error(`${name} exited with ${code} before it was ready; see ${RUNS_DIR}`)),
@@ -96,10 +104,17 @@ export class MeasuredChild {
   }
 
   /** The child's own `process.memoryUsage()` (heap breakdown; RSS is read from /proc). */
-  memoryUsage(gc = false): Promise<NodeJS.MemoryUsage> {
+  async memoryUsage(gc = false): Promise<NodeJS.MemoryUsage> {
+    return (await this.ask<MemoryAnswer>({ type: 'mem', gc })).usage;
+  }
+
+  /** Sends `question` and resolves with the child's next message of the same type. */
+  ask<T extends Answer>(question: Answer & Record<string, unknown>): Promise<T> {
     return new Promise((resolve) => {
-      this.memoryWaiters.push(resolve);
-      this.child.send({ type: 'mem', gc });
+      const waiters = this.answerWaiters.get(question.type) ?? [];
+      waiters.push(resolve as (answer: Answer) => void);
+      this.answerWaiters.set(question.type, waiters);
+      this.child.send(question);
     });
   }
 

@@ -79,6 +79,18 @@ export class BenchRedis {
     return `${mib(match[1])} hard, ${mib(match[2])} for ${match[3]} s`;
   }
 
+  /** The pub/sub clients (`CLIENT LIST TYPE pubsub`): id and output buffer bytes (omem). */
+  async pubsubClients(): Promise<{ id: number; omem: number }[]> {
+    const list = (await this.admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+    return list
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => ({
+        id: Number(/(?:^| )id=(\d+)/.exec(line)?.[1]),
+        omem: Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0),
+      }));
+  }
+
   async commandStats(): Promise<string> {
     return this.admin.info('commandstats');
   }

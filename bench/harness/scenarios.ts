@@ -1,15 +1,29 @@
-import type { MeasuredChild } from './children';
+import { freePort } from '../../test/support/redis-server';
+import { childScript } from './build';
+import { MeasuredChild } from './children';
 import { cpuSeconds, rssBytes, RssSampler } from './proc';
 import { BenchRedis, sleep } from './redis-server';
 import { max, min, percentile, prng } from './stats';
-import type { System } from './systems';
+import { OurService, type System } from './systems';
+
+/** A target for our figure: absolute (`max`/`min`) or against BullMQ's (`ratioMax`/`ratioMin`). */
+export interface Target {
+  max?: number;
+  min?: number;
+  ratioMax?: number;
+  ratioMin?: number;
+  /** Shown as "(stretch)". */
+  stretch?: boolean;
+}
 
 /** One measured figure of one system. */
 export interface Figure {
   key: string;
   label: string;
-  unit: 'tasks/s' | 's' | 'ms' | 'µs' | 'MB' | 'B' | 'count' | 'cpu s' | 'cores';
+  unit: 'tasks/s' | 's' | 'ms' | 'µs' | 'MB' | 'B' | 'count' | 'cpu s' | 'cores' | '×';
   value: number;
+  /** A target that depends on the run's parameters (else main.ts's table of targets). */
+  targets?: Target[];
 }
 
 export interface Params {
@@ -20,6 +34,10 @@ export interface Params {
   over?: number;
   /** Idle measurement window of the backlog, s. */
   idle?: number;
+  /** Handlers at once per process (each scenario has its default). */
+  concurrency?: number;
+  /** ms each task of `share` takes. */
+  work?: number;
 }
 
 export interface Scenario {
@@ -424,24 +442,28 @@ const periodic: Scenario = {
 const backlog: Scenario = {
   name: 'backlog',
   describe: (p) =>
-    `${p.n ?? 1_000_000} tasks due between now+10 min and now+24 h; idle CPU over ${p.idle ?? 60} s`,
+    `${p.n ?? 1_000_000} tasks due between now+10 min and now+24 h; RSS 5 s and 20 s after the ` +
+    `last was accepted, then idle CPU over ${p.idle ?? 30} s`,
   async run(system, redis, p) {
     const n = p.n ?? 1_000_000;
-    const idleS = p.idle ?? 60;
+    const idleS = p.idle ?? 30;
     const { child, sampler } = await startOne(system, redis);
     try {
       const rssBefore = rssBytes(child.pid);
       const memBefore = await redis.usedMemory();
       const from = Date.now() + (p.lead ?? 600_000);
       const span = (p.over ?? 86_400_000) - (p.lead ?? 600_000);
-      const { elapsedMs } = await system.submit(
+      const { elapsedMs, heldBackMs } = await system.submit(
         n,
         (i) => ({ id: String(i), dueMs: from + Math.floor((i * span) / n) }),
         'bulk',
       );
+      const acceptedAt = Date.now();
       const memAfter = await redis.usedMemory();
-      await sleep(5000);
+      await sleep(Math.max(0, acceptedAt + 5000 - Date.now()));
       const rssAfter = rssBytes(child.pid);
+      await sleep(Math.max(0, acceptedAt + 20_000 - Date.now()));
+      const rss20 = rssBytes(child.pid);
       const cpu0 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
       await sleep(idleS * 1000);
       const cpu1 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
@@ -454,16 +476,16 @@ const backlog: Scenario = {
           value: (n / elapsedMs) * 1000,
         },
         {
-          key: 'backlog.rss.before',
-          label: 'RSS before submit',
-          unit: 'MB',
-          value: rssBefore / MB,
+          key: 'backlog.heldBack',
+          label: 'producer held back for ingest (pub/sub limit)',
+          unit: 's',
+          value: heldBackMs === undefined ? NaN : heldBackMs / 1000,
         },
         {
-          key: 'backlog.rss.after',
-          label: `RSS after idle ${idleS} s`,
+          key: 'backlog.rss.before',
+          label: 'RSS idle, before submit',
           unit: 'MB',
-          value: rssEnd / MB,
+          value: rssBefore / MB,
         },
         {
           key: 'backlog.rss.peak',
@@ -472,14 +494,38 @@ const backlog: Scenario = {
           value: sampler.peak() / MB,
         },
         {
+          key: 'backlog.rss.5s',
+          label: 'RSS 5 s after the last was accepted',
+          unit: 'MB',
+          value: rssAfter / MB,
+        },
+        {
+          key: 'backlog.rss.20s',
+          label: 'RSS 20 s after the last was accepted',
+          unit: 'MB',
+          value: rss20 / MB,
+        },
+        {
+          key: 'backlog.rss.after',
+          label: `RSS after idle ${idleS} s more`,
+          unit: 'MB',
+          value: rssEnd / MB,
+        },
+        {
           key: 'backlog.rss.growth',
-          label: 'RSS growth (5 s after submit - before)',
+          label: 'RSS growth (5 s after the last accept - idle)',
           unit: 'MB',
           value: (rssAfter - rssBefore) / MB,
         },
         {
+          key: 'backlog.rss.growth20',
+          label: 'RSS growth (20 s after the last accept - idle)',
+          unit: 'MB',
+          value: (rss20 - rssBefore) / MB,
+        },
+        {
           key: 'backlog.rss.growthEnd',
-          label: `RSS growth (after idle ${idleS} s - before)`,
+          label: `RSS growth (after idle ${idleS} s more - idle)`,
           unit: 'MB',
           value: (rssEnd - rssBefore) / MB,
         },
@@ -514,7 +560,8 @@ const crash: Scenario = {
     `${p.n ?? 10_000} tasks due together on 2 processes; SIGKILL the busier one when half ran`,
   async run(system, redis, p) {
     const n = p.n ?? 10_000;
-    const children = await system.start(redis, 2);
+    const concurrency = p.concurrency ?? 50;
+    const children = await system.start(redis, 2, { concurrency });
     await sleep(1000);
     const tracker = new RunTracker(children);
     const dueMs = nextSecond(Date.now() + leadFor(p, n));
@@ -532,7 +579,14 @@ const crash: Scenario = {
         `  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 180 s of the kill`,
       );
     const lastFirstStart = max([...tracker.firstStart.values()]);
+    const reruns = tracker.total - tracker.distinct;
     return [
+      {
+        key: 'crash.concurrency',
+        label: 'concurrency per process',
+        unit: 'count',
+        value: concurrency,
+      },
       {
         key: 'crash.atKill',
         label: 'distinct tasks run when killed',
@@ -546,7 +600,20 @@ const crash: Scenario = {
         value: (lastFirstStart - killedAt) / 1000,
       },
       { key: 'crash.lost', label: 'lost (never ran)', unit: 'count', value: n - tracker.distinct },
-      { key: 'crash.twice', label: 'ran twice', unit: 'count', value: tracker.ranTwice() },
+      {
+        key: 'crash.twice',
+        label: 'tasks run more than once',
+        unit: 'count',
+        value: tracker.ranTwice(),
+      },
+      {
+        key: 'crash.reruns',
+        label: 're-runs (runs beyond one per task)',
+        unit: 'count',
+        value: reruns,
+        // Issue 11: re-runs only of what can be in flight, at most concurrency + 100.
+        targets: [{ max: concurrency + 100 }],
+      },
     ];
   },
 };
@@ -654,4 +721,323 @@ const payload: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [burst, spread, idle, periodic, emit, payload, crash, backlog];
+/** The HTTP server of `burst-http` (bench/children/http-target.ts), in a process of its own. */
+class HttpTarget {
+  private constructor(
+    readonly child: MeasuredChild,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<HttpTarget> {
+    const port = await freePort();
+    const child = MeasuredChild.spawn('http-target', childScript('http-target'), {
+      BENCH_HTTP_PORT: String(port),
+    });
+    await child.ready;
+    return new HttpTarget(child, `http://127.0.0.1:${port}/`);
+  }
+
+  counts(): Promise<{ requests: number; connections: number }> {
+    return this.child.ask<{ type: 'count'; requests: number; connections: number }>({
+      type: 'count',
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+}
+
+const burstHttp: Scenario = {
+  name: 'burst-http',
+  describe: (p) =>
+    `${p.n ?? 50_000} once tasks due within ${(p.over ?? 1000) / 1000} s, submitted at once; the ` +
+    `handler (ours: the seed's OncePingTask) GETs a local HTTP server and logs a line; ` +
+    `concurrency ${p.concurrency ?? 64}`,
+  async run(system, redis, p) {
+    const n = p.n ?? 50_000;
+    const over = p.over ?? 1000;
+    const concurrency = p.concurrency ?? 64;
+    const target = await HttpTarget.start();
+    try {
+      const [child] = await system.start(redis, 1, { concurrency });
+      const sampler = new RssSampler(child.pid);
+      try {
+        await sleep(1000);
+        const tracker = new RunTracker([child]);
+        const idleRss = rssBytes(child.pid);
+        const first = nextSecond(Date.now() + leadFor(p, n));
+        const dueOf = (i: number) => first + Math.floor((i * over) / n);
+        const pids = [child.pid, redis.pid, target.child.pid];
+        const cpu = () => pids.map(cpuSeconds);
+        const cpu0 = cpu();
+        const { elapsedMs } = await system.submit(
+          n,
+          (i) => ({ id: String(i), dueMs: dueOf(i), ping: `${target.url}ping/${i}` }),
+          'bulk',
+        );
+        const cpu1 = cpu();
+        warnIfLate(system, Date.now(), first);
+        const all = await tracker.waitDistinct(n, first + over + 180_000);
+        const cpu2 = cpu();
+        if (!all) {
+          console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 180 s`);
+        }
+        const late = lateness(tracker, (id) => dueOf(Number(id)));
+        let lastStart = NaN;
+        for (const { start } of tracker.runs()) if (!(start <= lastStart)) lastStart = start;
+        const drainedAt = Date.now();
+        await sleep(5000);
+        const afterRss = rssBytes(child.pid);
+        const served = await target.counts();
+        const perTask = (from: number[], to: number[], i: number) => ((to[i] - from[i]) / n) * 1e6;
+        return [
+          {
+            key: 'burst-http.submit',
+            label: 'submit rate',
+            unit: 'tasks/s',
+            value: (n / elapsedMs) * 1000,
+          },
+          ...latenessFigures('burst-http.late', late),
+          {
+            key: 'burst-http.last',
+            label: 'last task started after the due second',
+            unit: 's',
+            value: (lastStart - first) / 1000,
+          },
+          {
+            key: 'burst-http.throughput',
+            label: 'throughput (n / last-started-after-due)',
+            unit: 'tasks/s',
+            value: (tracker.distinct / (lastStart - first)) * 1000,
+          },
+          {
+            key: 'burst-http.rss.idle',
+            label: 'RSS idle (before submit)',
+            unit: 'MB',
+            value: idleRss / MB,
+          },
+          {
+            key: 'burst-http.rss.peak',
+            label: 'RSS peak',
+            unit: 'MB',
+            value: sampler.peak(0, drainedAt) / MB,
+          },
+          {
+            key: 'burst-http.rss.after',
+            label: 'RSS 5 s after drain',
+            unit: 'MB',
+            value: afterRss / MB,
+          },
+          {
+            key: 'burst-http.cpu.perTask',
+            label: 'CPU of service/worker per task, submit + drain',
+            unit: 'µs',
+            value: perTask(cpu0, cpu2, 0),
+          },
+          {
+            key: 'burst-http.cpu.submit',
+            label: 'CPU of service/worker per task, while submitting',
+            unit: 'µs',
+            value: perTask(cpu0, cpu1, 0),
+          },
+          {
+            key: 'burst-http.cpu.drain',
+            label: 'CPU of service/worker per task, after submitting',
+            unit: 'µs',
+            value: perTask(cpu1, cpu2, 0),
+          },
+          {
+            key: 'burst-http.cpu.redis',
+            label: 'CPU of redis-server per task, submit + drain',
+            unit: 'µs',
+            value: perTask(cpu0, cpu2, 1),
+          },
+          {
+            key: 'burst-http.cpu.http',
+            label: 'CPU of the HTTP server per task (same server both sides)',
+            unit: 'µs',
+            value: perTask(cpu0, cpu2, 2),
+          },
+          {
+            key: 'burst-http.requests',
+            label: 'HTTP requests served',
+            unit: 'count',
+            value: served.requests,
+          },
+          {
+            key: 'burst-http.connections',
+            label: 'HTTP connections opened',
+            unit: 'count',
+            value: served.connections,
+          },
+          {
+            key: 'burst-http.lost',
+            label: 'never ran (no line logged)',
+            unit: 'count',
+            value: n - tracker.distinct,
+          },
+          {
+            key: 'burst-http.twice',
+            label: 'ran more than once',
+            unit: 'count',
+            value: tracker.ranTwice(),
+          },
+        ];
+      } finally {
+        sampler.stop();
+      }
+    } finally {
+      await system.stop().catch(() => undefined);
+      await target.stop();
+    }
+  },
+};
+
+const share: Scenario = {
+  name: 'share',
+  describe: (p) =>
+    `${p.n ?? 400} tasks of ${p.work ?? 100} ms due at the same second, 2 instances at ` +
+    `concurrency ${p.concurrency ?? 4}: when the last one starts, against the ideal`,
+  async run(system, redis, p) {
+    const n = p.n ?? 400;
+    const work = p.work ?? 100;
+    const concurrency = p.concurrency ?? 4;
+    const instances = 2;
+    const children = await system.start(redis, instances, { concurrency });
+    await sleep(1000);
+    const tracker = new RunTracker(children);
+    const due = nextSecond(Date.now() + leadFor(p, n));
+    const claims0 = await system.claimCounter();
+    await system.submit(n, (i) => ({ id: String(i), dueMs: due, workMs: work }), 'bulk');
+    warnIfLate(system, Date.now(), due);
+    const all = await tracker.waitDistinct(n, due + 120_000);
+    if (!all) console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 120 s`);
+    // The last runs end and their outcomes are written before the counter is read again.
+    await sleep(work + 2000);
+    const claims1 = await system.claimCounter();
+    const late = lateness(tracker, () => due);
+    const ideal = (n * work) / (instances * concurrency) / 1000;
+    const last = max(late) / 1000;
+    const growth =
+      claims0 === undefined || claims1 === undefined ? NaN : Number(claims1) - Number(claims0);
+    return [
+      { key: 'share.last', label: 'last task started after due', unit: 's', value: last },
+      {
+        key: 'share.ideal',
+        label: 'ideal: n × work ÷ (instances × concurrency)',
+        unit: 's',
+        value: ideal,
+      },
+      { key: 'share.vsIdeal', label: 'last start ÷ ideal', unit: '×', value: last / ideal },
+      ...latenessFigures('share.late', late, false),
+      ...children.map(
+        (child, i): Figure => ({
+          key: `share.runs.${i}`,
+          label: `runs on instance ${String.fromCharCode(65 + i)}`,
+          unit: 'count',
+          value: child.ids.length,
+        }),
+      ),
+      {
+        key: 'share.fence',
+        label: 'fencing counter growth (GET {prefix}fence)',
+        unit: 'count',
+        value: growth,
+      },
+      {
+        key: 'share.fence.extra',
+        label: 'claims beyond one per task (growth - n)',
+        unit: 'count',
+        value: growth - n,
+      },
+      { key: 'share.lost', label: 'never ran', unit: 'count', value: n - tracker.distinct },
+      { key: 'share.twice', label: 'ran more than once', unit: 'count', value: tracker.ranTwice() },
+    ];
+  },
+};
+
+const flood: Scenario = {
+  name: 'flood',
+  systems: ['ours'],
+  describe: (p) =>
+    `${p.n ?? 1_000_000} tasks as in backlog, published as fast as Redis takes them, never held ` +
+    `back for ingest: how many are lost`,
+  async run(system, redis, p) {
+    if (!(system instanceof OurService)) throw new Error('flood runs on our service only');
+    const n = p.n ?? 1_000_000;
+    const { child, sampler } = await startOne(system, redis);
+    try {
+      const from = Date.now() + (p.lead ?? 600_000);
+      const span = (p.over ?? 86_400_000) - (p.lead ?? 600_000);
+      const result = await system.flood(n, (i) => ({
+        id: String(i),
+        dueMs: from + Math.floor((i * span) / n),
+      }));
+      const lost = n - result.accepted;
+      console.log(
+        `  ${system.key}: published ${n.toLocaleString('en-US')} without holding back; ` +
+          `${result.accepted.toLocaleString('en-US')} accepted, ${lost.toLocaleString('en-US')} ` +
+          `lost; Redis cut the subscriber off ${result.cutOff} time(s) ` +
+          `(client-output-buffer-limit pubsub: ${result.limit}; highest output buffer ` +
+          `${(result.peakOutputBuffer / MB).toFixed(1)} MB)`,
+      );
+      return [
+        {
+          key: 'flood.publish',
+          label: 'publish rate (until Redis answered the last PUBLISH)',
+          unit: 'tasks/s',
+          value: (n / result.publishMs) * 1000,
+        },
+        { key: 'flood.accepted', label: 'accepted', unit: 'count', value: result.accepted },
+        {
+          key: 'flood.lost',
+          label: 'lost (published, never accepted)',
+          unit: 'count',
+          value: lost,
+        },
+        {
+          key: 'flood.noSubscriber',
+          label: 'published while no instance was subscribed',
+          unit: 'count',
+          value: result.noSubscriber,
+        },
+        {
+          key: 'flood.cutOff',
+          label: 'subscriber connections cut off by Redis',
+          unit: 'count',
+          value: result.cutOff,
+        },
+        {
+          key: 'flood.outputBuffer',
+          label: 'highest pub/sub output buffer in Redis',
+          unit: 'MB',
+          value: result.peakOutputBuffer / MB,
+        },
+        { key: 'flood.rss.peak', label: 'RSS peak', unit: 'MB', value: sampler.peak() / MB },
+        {
+          key: 'flood.child',
+          label: 'service still running',
+          unit: 'count',
+          value: Number(child.running),
+        },
+      ];
+    } finally {
+      sampler.stop();
+    }
+  },
+};
+
+export const SCENARIOS: Scenario[] = [
+  burst,
+  burstHttp,
+  spread,
+  idle,
+  periodic,
+  share,
+  emit,
+  payload,
+  crash,
+  backlog,
+  flood,
+];

@@ -15,6 +15,15 @@ export interface BenchTask {
    * whose payload class is the ping tasks' `PingPayload`) or takes it unchecked (`BenchNoop`).
    */
   url?: { value: string; checked: boolean };
+  /** A ping: ours gets the seed's `OncePingTask` with this `Url`, BullMQ a job that GETs it alike. */
+  ping?: string;
+  /** A task that takes this long: ours `BenchSleep` with `Ms`, BullMQ a job with `ms`. */
+  workMs?: number;
+}
+
+export interface StartOptions {
+  /** Handlers running at once per process (default 50). */
+  concurrency?: number;
 }
 
 export interface PeriodicPlan {
@@ -31,21 +40,49 @@ export type SubmitMode = 'bulk' | 'single';
 export interface SubmitResult {
   /** From the first message sent until every task was accepted into Redis. */
   elapsedMs: number;
+  /**
+   * Ours: ms the producer waited for ingest to catch up before publishing more (0: it never had
+   * to), because Redis cuts off a subscriber that falls too far behind (see `MAX_AHEAD`).
+   */
+  heldBackMs?: number;
+}
+
+/** What publishing without holding back did (ours only, `flood`). */
+export interface FloodResult {
+  /** From the first PUBLISH until Redis had answered the last one. */
+  publishMs: number;
+  /** Tasks accepted once acceptance had stopped growing. */
+  accepted: number;
+  /** PUBLISHes that Redis delivered to no subscriber (no instance was subscribed then). */
+  noSubscriber: number;
+  /** Subscriber connections that went away while publishing (Redis cut them off). */
+  cutOff: number;
+  /** Highest pub/sub output buffer Redis held for one subscriber (bytes; CLIENT LIST omem). */
+  peakOutputBuffer: number;
+  /** Redis's limit for it, as `pubsubOutputLimit` words it. */
+  limit: string;
 }
 
 export interface System {
   readonly key: 'ours' | 'bullmq';
   /** Starts `instances` service/worker processes and waits until each is ready. */
-  start(redis: BenchRedis, instances: number): Promise<MeasuredChild[]>;
+  start(redis: BenchRedis, instances: number, options?: StartOptions): Promise<MeasuredChild[]>;
   submit(count: number, task: (i: number) => BenchTask, mode: SubmitMode): Promise<SubmitResult>;
   submitPeriodic(plan: PeriodicPlan): Promise<SubmitResult>;
+  /** Ours: the fencing counter (`GET {prefix}fence`, one INCR per claim); BullMQ has none. */
+  claimCounter(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
 const CHUNK = 1000;
 const POLL_MS = 10;
-/** Accepted tasks to wait for before publishing more (pub/sub drops a subscriber whose output buffer passes 32 MB). */
+/**
+ * Published tasks not yet accepted beyond which the producer waits (except in `flood`): Redis
+ * cuts off a subscriber whose pub/sub output buffer passes client-output-buffer-limit pubsub
+ * (32 MiB by default), and what it held is lost. A product limit, said in the output when it acts.
+ */
 const MAX_AHEAD = 50_000;
+const DEFAULT_CONCURRENCY = 50;
 const PREBUILT = 200_000;
 const PREFIX = 'bench:';
 const CHANNEL = `${PREFIX}messageQ`;
@@ -65,7 +102,11 @@ export class OurService implements System {
 
   constructor(private readonly nodeArgs: string[] = []) {}
 
-  async start(redis: BenchRedis, instances: number): Promise<MeasuredChild[]> {
+  async start(
+    redis: BenchRedis,
+    instances: number,
+    options: StartOptions = {},
+  ): Promise<MeasuredChild[]> {
     this.redis = redis;
     this.pub = new Redis({ host: '127.0.0.1', port: redis.port });
     this.pubsubLimit = await redis.pubsubOutputLimit();
@@ -78,8 +119,10 @@ export class OurService implements System {
           {
             REDIS_URL: redis.url,
             DELAYTASK_PREFIX: PREFIX,
-            DELAYTASK_CONCURRENCY: '50',
+            DELAYTASK_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
             DELAYTASK_INSTANCE_ID: `bench-${name}`,
+            // Empty: the ping examples may GET any host (the harness's HTTP server), as the seed.
+            DELAYTASK_PING_ALLOW: '',
           },
           this.nodeArgs,
         ),
@@ -105,12 +148,7 @@ export class OurService implements System {
     mode: SubmitMode,
   ): Promise<SubmitResult> {
     const base = await this.accepted();
-    const message = (i: number) => {
-      const { id, dueMs, url } = task(i);
-      const seed = { ID: id, Name: 'BenchNoop', ToRunAt: seconds(dueMs) };
-      if (url === undefined) return seed;
-      return { ...seed, Name: url.checked ? 'BenchNoopValidated' : 'BenchNoop', Url: url.value };
-    };
+    const message = (i: number) => seedMessage(task(i));
     // Up to PREBUILT messages are encoded before the clock starts, so the producer's own JSON work
     // stays out of the figure; a larger backlog is encoded chunk by chunk while publishing.
     const prebuilt =
@@ -118,14 +156,15 @@ export class OurService implements System {
         ? Array.from({ length: count }, (_, i) => JSON.stringify(message(i)))
         : undefined;
     const started = Date.now();
-    let throttled = false;
+    let heldBackMs = 0;
     if (mode === 'bulk') {
       let acceptedNow = base;
       for (let from = 0; from < count; from += CHUNK) {
         while (from - (acceptedNow - base) > MAX_AHEAD) {
-          throttled = true;
+          const waitFrom = Date.now();
           await sleep(POLL_MS);
           acceptedNow = await this.accepted();
+          heldBackMs += Date.now() - waitFrom;
         }
         const pipeline = this.pub.pipeline();
         for (let i = from; i < Math.min(count, from + CHUNK); i++) {
@@ -147,15 +186,66 @@ export class OurService implements System {
       await client.close();
     }
     const elapsedMs = await this.waitAccepted(base + count, started);
-    if (throttled) {
+    if (heldBackMs > 0) {
       // A product limit, not a bench artefact: a producer that outruns ingest loses messages.
       console.log(
-        `  producer throttled to ${MAX_AHEAD} tasks ahead of acceptance: Redis cuts off a ` +
-          `subscriber whose pub/sub output buffer passes client-output-buffer-limit pubsub ` +
-          `(${this.pubsubLimit}), and messages published meanwhile are lost`,
+        `  ! producer held back ${(heldBackMs / 1000).toFixed(1)} s, to ${MAX_AHEAD} tasks ahead ` +
+          `of acceptance: Redis cuts off a subscriber whose pub/sub output buffer passes ` +
+          `client-output-buffer-limit pubsub (${this.pubsubLimit}), and messages published ` +
+          `meanwhile are lost (scenario flood: what is lost without holding back)`,
       );
     }
-    return { elapsedMs };
+    return { elapsedMs, heldBackMs };
+  }
+
+  /**
+   * Publishes every task as fast as Redis takes the PUBLISHes, never waiting for ingest (the
+   * event loop is yielded after each pipeline only so that the socket is written meanwhile), then
+   * waits until acceptance has not grown for 5 s and tells how many were accepted.
+   */
+  async flood(count: number, task: (i: number) => BenchTask): Promise<FloodResult> {
+    const base = await this.accepted();
+    const watch = new PubsubWatch(this.redis);
+    const started = Date.now();
+    const replies: Promise<number>[] = [];
+    for (let from = 0; from < count; from += CHUNK) {
+      const pipeline = this.pub.pipeline();
+      for (let i = from; i < Math.min(count, from + CHUNK); i++) {
+        pipeline.publish(CHANNEL, JSON.stringify(seedMessage(task(i))));
+      }
+      replies.push(
+        pipeline
+          .exec()
+          .then(
+            (results) =>
+              (results ?? []).filter(([error, receivers]) => !error && receivers === 0).length,
+          ),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const noSubscriber = (await Promise.all(replies)).reduce((a, b) => a + b, 0);
+    const publishMs = Date.now() - started;
+    let accepted = await this.accepted();
+    let lastChange = Date.now();
+    while (accepted - base < count && Date.now() - lastChange < 5000) {
+      await sleep(100);
+      const now = await this.accepted();
+      if (now !== accepted) lastChange = Date.now();
+      accepted = now;
+    }
+    const { cutOff, peakOutputBuffer } = await watch.stop();
+    return {
+      publishMs,
+      accepted: accepted - base,
+      noSubscriber,
+      cutOff,
+      peakOutputBuffer,
+      limit: this.pubsubLimit,
+    };
+  }
+
+  async claimCounter(): Promise<number> {
+    return Number((await this.pub.get(`{${PREFIX}}fence`)) ?? 0);
   }
 
   async submitPeriodic(plan: PeriodicPlan): Promise<SubmitResult> {
@@ -199,7 +289,56 @@ export class OurService implements System {
   }
 }
 
-/** BullMQ 6.7: a Worker (no-op processor, concurrency 50) per process; the harness adds jobs. */
+/** Our seed-format message for a bench task. */
+function seedMessage({ id, dueMs, url, ping, workMs }: BenchTask): Record<string, string | number> {
+  const seed = { ID: id, Name: 'BenchNoop', ToRunAt: seconds(dueMs) };
+  if (ping !== undefined) return { ...seed, Name: 'OncePingTask', Url: ping };
+  if (workMs !== undefined) return { ...seed, Name: 'BenchSleep', Ms: workMs };
+  if (url === undefined) return seed;
+  return { ...seed, Name: url.checked ? 'BenchNoopValidated' : 'BenchNoop', Url: url.value };
+}
+
+/**
+ * Watches the pub/sub clients of a Redis (`CLIENT LIST TYPE pubsub`, every 100 ms): the highest
+ * output buffer one held, and the connections that went away (cut off by Redis).
+ */
+class PubsubWatch {
+  private readonly seen = new Set<number>();
+  private current = new Set<number>();
+  private gone = 0;
+  private peak = 0;
+  private readonly timer: NodeJS.Timeout;
+  private polling: Promise<void> = Promise.resolve();
+
+  constructor(private readonly redis: BenchRedis) {
+    this.timer = setInterval(() => {
+      this.polling = this.poll();
+    }, 100);
+    this.polling = this.poll();
+  }
+
+  async stop(): Promise<{ cutOff: number; peakOutputBuffer: number }> {
+    clearInterval(this.timer);
+    await this.polling;
+    await this.poll();
+    return { cutOff: this.gone, peakOutputBuffer: this.peak };
+  }
+
+  private async poll(): Promise<void> {
+    const list = await this.redis.pubsubClients().catch(() => undefined);
+    if (!list) return;
+    const now = new Set<number>();
+    for (const { id, omem } of list) {
+      now.add(id);
+      this.seen.add(id);
+      if (omem > this.peak) this.peak = omem;
+    }
+    for (const id of this.current) if (!now.has(id)) this.gone++;
+    this.current = now;
+  }
+}
+
+/** BullMQ 6.7: a Worker (concurrency 50 unless told) per process; the harness adds jobs. */
 export class BullMqSystem implements System {
   readonly key = 'bullmq';
   private children: MeasuredChild[] = [];
@@ -207,7 +346,11 @@ export class BullMqSystem implements System {
 
   constructor(private readonly nodeArgs: string[] = []) {}
 
-  async start(redis: BenchRedis, instances: number): Promise<MeasuredChild[]> {
+  async start(
+    redis: BenchRedis,
+    instances: number,
+    options: StartOptions = {},
+  ): Promise<MeasuredChild[]> {
     this.queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port } });
     await this.queue.waitUntilReady();
     for (let i = 0; i < instances; i++) {
@@ -215,7 +358,11 @@ export class BullMqSystem implements System {
         MeasuredChild.spawn(
           `bullmq-${String.fromCharCode(65 + i)}`,
           childScript('bullmq-worker'),
-          { BENCH_REDIS_PORT: String(redis.port), BENCH_QUEUE: QUEUE, BENCH_CONCURRENCY: '50' },
+          {
+            BENCH_REDIS_PORT: String(redis.port),
+            BENCH_QUEUE: QUEUE,
+            BENCH_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
+          },
           this.nodeArgs,
         ),
       );
@@ -230,12 +377,12 @@ export class BullMqSystem implements System {
     mode: SubmitMode,
   ): Promise<SubmitResult> {
     const job = (i: number) => {
-      const { id, dueMs } = task(i);
-      return {
-        name: 'noop',
-        data: { i: Number(id), due: dueMs },
-        opts: { delay: Math.max(0, dueMs - Date.now()) },
-      };
+      const { id, dueMs, ping, workMs } = task(i);
+      const data = { i: Number(id), due: dueMs };
+      const opts = { delay: Math.max(0, dueMs - Date.now()) };
+      if (ping !== undefined) return { name: 'ping', data: { ...data, url: ping }, opts };
+      if (workMs !== undefined) return { name: 'work', data: { ...data, ms: workMs }, opts };
+      return { name: 'noop', data, opts };
     };
     const started = Date.now();
     if (mode === 'bulk') {
@@ -275,6 +422,10 @@ export class BullMqSystem implements System {
     }
     await Promise.all(adding);
     return { elapsedMs: Date.now() - started };
+  }
+
+  claimCounter(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
 
   async stop(): Promise<void> {
