@@ -12,11 +12,13 @@ import { ServiceProcess } from '../support/service-process';
  * this spec is how they are checked against Redis 7.
  */
 const PRODUCER_ACL =
-  'ACL SETUSER producer on >producer-secret resetchannels &remote-task0:messageQ -@all +publish';
+  'ACL SETUSER producer on >producer-secret resetchannels &remote-task0:messageQ ' +
+  'resetkeys ~remote-task0:messageQ -@all +publish +xadd';
 const SERVICE_ACL =
-  'ACL SETUSER delaytask on >service-secret resetkeys ~{remote-task0:}* ' +
+  'ACL SETUSER delaytask on >service-secret resetkeys ~{remote-task0:}* ~remote-task0:messageQ ' +
   'resetchannels &remote-task0:messageQ &remote-task0:control -@all ' +
-  '+ping +info +select +time +subscribe +publish +evalsha +eval +hlen +zcard +llen ' +
+  '+ping +info +select +time +subscribe +publish +evalsha +eval +hlen +zcard +llen +sadd ' +
+  '+xgroup +xreadgroup +xautoclaim +xack +xdel ' +
   '+get +incr +incrby +decrby +hget +hset +hdel +hexists +hincrby +hstrlen +lpush +rpop ' +
   '+zadd +zrem +zscore +zcount +zrange +zrangebyscore +zremrangebyrank';
 
@@ -90,8 +92,10 @@ describe('Redis ACLs for producers and for the service (real redis-server 7)', (
     await redisServer?.dispose();
   });
 
-  it('lets a producer publish on the task channel and do nothing else', async () => {
+  it('lets a producer publish on the task channel, append to the stream, and do nothing else', async () => {
     expect(await producer.publish(CHANNEL, '{}')).toBe(1);
+    expect(await producer.xadd(CHANNEL, '*', 'task', '{}')).toMatch(/^\d+-\d+$/);
+    await expect(producer.call('XRANGE', CHANNEL, '-', '+')).rejects.toThrow(/NOPERM/);
     await expect(producer.publish('another-channel', '{}')).rejects.toThrow(/NOPERM/);
     await expect(producer.get('{remote-task0:}tasks')).rejects.toThrow(/NOPERM/);
     await expect(producer.call('HGETALL', '{remote-task0:}tasks')).rejects.toThrow(/NOPERM/);
