@@ -167,6 +167,37 @@ it('keeps a flood in Redis and accepts every entry at its own pace', async () =>
   expect(await redis.xlen(STREAM)).toBe(0);
 }, 240_000);
 
+it('loses nothing and stores nothing twice when Redis restarts (AOF) in the middle of a flood', async () => {
+  const count = 100_000;
+  await service({ DELAYTASK_STREAM_BATCH_SIZE: '500' }).start();
+  await add(
+    Array.from({ length: count }, (_, i) =>
+      JSON.stringify({
+        ID: String(i + 1),
+        Name: 'OncePingTask',
+        ToRunAfter: '3600',
+        Url: ping.url('far'),
+      }),
+    ),
+  );
+  await eventually(
+    async () => (await redis.hlen(`{${PREFIX}}tasks`)) > 10_000,
+    'part of it stored',
+  );
+  await redisServer.kill();
+  await redisServer.restart();
+  redis.disconnect();
+  redis = new Redis(redisServer.url);
+
+  await eventually(
+    async () => (await redis.hlen(`{${PREFIX}}tasks`)) === count,
+    'every task to be stored after the restart',
+    60_000,
+  );
+  await eventually(async () => (await redis.xlen(STREAM)) === 0, 'the stream to be drained');
+  expect(await redis.zcard(`{${PREFIX}}due`)).toBe(count);
+}, 90_000);
+
 it('dead-letters an entry without a task field, with the reason, and acknowledges it', async () => {
   await service().start();
   await redis.xadd(STREAM, '*', 'job', '{"Name":"OncePingTask"}');
