@@ -30,8 +30,17 @@ interface BenchJobData {
   ms?: number;
 }
 
-/** The options of our PingClient's agent: the same connection reuse on both sides. */
-const agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, timeout: 30_000 });
+/**
+ * The options of our PingClient's agent: the same connection reuse on both sides.
+ * BENCH_MAX_FREE_SOCKETS changes how many idle sockets are kept (diagnosis only: it tells what
+ * closing and opening connections costs this side).
+ */
+const agent = new Agent({
+  keepAlive: true,
+  maxSockets: 64,
+  maxFreeSockets: Number(process.env.BENCH_MAX_FREE_SOCKETS ?? 8),
+  timeout: 30_000,
+});
 
 /** GET with the agent; resolves with the status once the body was read, rejects on a non-2xx. */
 function get(url: string): Promise<number> {

@@ -771,15 +771,19 @@ const burstHttp: Scenario = {
         const pids = [child.pid, redis.pid, target.child.pid];
         const cpu = () => pids.map(cpuSeconds);
         const cpu0 = cpu();
+        const submitFrom = Date.now();
         const { elapsedMs } = await system.submit(
           n,
           (i) => ({ id: String(i), dueMs: dueOf(i), ping: `${target.url}ping/${i}` }),
           'bulk',
         );
+        const submittedAt = Date.now();
         const cpu1 = cpu();
+        const heapSubmitted = await child.memoryUsage();
         warnIfLate(system, Date.now(), first);
         const all = await tracker.waitDistinct(n, first + over + 180_000);
         const cpu2 = cpu();
+        const heapDrained = await child.memoryUsage();
         if (!all) {
           console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 180 s`);
         }
@@ -789,6 +793,8 @@ const burstHttp: Scenario = {
         const drainedAt = Date.now();
         await sleep(5000);
         const afterRss = rssBytes(child.pid);
+        const heapCollected = await child.memoryUsage(true);
+        const collectedRss = rssBytes(child.pid);
         const served = await target.counts();
         const perTask = (from: number[], to: number[], i: number) => ((to[i] - from[i]) / n) * 1e6;
         return [
@@ -824,10 +830,31 @@ const burstHttp: Scenario = {
             value: sampler.peak(0, drainedAt) / MB,
           },
           {
+            key: 'burst-http.rss.peakSubmit',
+            label: 'RSS peak while submitting',
+            unit: 'MB',
+            value: sampler.peak(submitFrom, submittedAt) / MB,
+          },
+          {
+            key: 'burst-http.rss.peakDrain',
+            label: 'RSS peak from the first due time until the last ran',
+            unit: 'MB',
+            value: sampler.peak(first, drainedAt) / MB,
+          },
+          {
             key: 'burst-http.rss.after',
             label: 'RSS 5 s after drain',
             unit: 'MB',
             value: afterRss / MB,
+          },
+          ...heapFigures('burst-http.heap.submitted', 'all submitted', heapSubmitted),
+          ...heapFigures('burst-http.heap.drained', 'when the last task ran', heapDrained),
+          ...heapFigures('burst-http.heap.gc', '5 s later, after a forced full GC', heapCollected),
+          {
+            key: 'burst-http.rss.gc',
+            label: 'RSS after that forced GC (diagnosis)',
+            unit: 'MB',
+            value: collectedRss / MB,
           },
           {
             key: 'burst-http.cpu.perTask',
