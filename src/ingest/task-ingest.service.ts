@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
+import { EngineEvents } from '../engine/engine-events';
 import { printable } from '../logging/printable';
 import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
@@ -61,6 +62,7 @@ export class TaskIngestService {
     private readonly registry: TaskRegistry,
     private readonly driver: WheelDriver,
     private readonly transport: DelayTaskTransport,
+    @Optional() private readonly events: EngineEvents = new EngineEvents(),
   ) {
     this.parseOptions = {
       nowMs: 0,
@@ -95,7 +97,10 @@ export class TaskIngestService {
    */
   async schedule(message: IncomingTaskMessage): Promise<ScheduleAnswer> {
     const result = this.parse(message);
-    if (!result.ok) return { accepted: false, reason: result.reason };
+    if (!result.ok) {
+      this.events.ingested('rejected');
+      return { accepted: false, reason: result.reason };
+    }
     const item = acceptItem(result.spec, result.dueMs);
     const [status] = await this.accept([item]);
     return { accepted: true, id: item.id, status };
@@ -173,6 +178,7 @@ export class TaskIngestService {
       }
     });
     this.driver.take(nowMs, claims);
+    for (const { status } of results) this.events.ingested(status);
     return results.map((result) => result.status);
   }
 
@@ -185,6 +191,7 @@ export class TaskIngestService {
 
   /** Logs a rejected message with its reason, and gives its dead-letter entry. */
   private rejection(message: IncomingTaskMessage, reason: string, id?: string): string {
+    this.events.ingested('rejected');
     const label = id === undefined ? 'a task' : `task ${printable(id)}`;
     this.logger.warn(
       `Rejected ${label} (${message.format} format): ${printable(reason)}; ` +

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import { EngineEvents } from '../engine/engine-events';
 import { OutageLog } from '../logging/outage-log';
 import { IntervalJobs } from '../scheduler/interval-jobs';
 import type { TaskStore } from '../store/task-store';
@@ -25,6 +26,7 @@ export class LeaseSweeper {
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
     @Inject(TASK_STORE) private readonly store: TaskStore,
     @Optional() schedulerRegistry?: SchedulerRegistry,
+    @Optional() private readonly events: EngineEvents = new EngineEvents(),
   ) {
     this.jobs = new IntervalJobs(this.logger, schedulerRegistry);
   }
@@ -61,6 +63,7 @@ export class LeaseSweeper {
       total += reclaimed;
       if (reclaimed < RECLAIM_LIMIT) break;
     }
+    this.events.takenOver(total);
     if (total > 0)
       this.logger.log(`Took back ${total} task(s) whose instance stopped renewing its lease`);
     return total;

@@ -14,6 +14,12 @@ export type CompleteRuns = (
   outcomes: readonly RunOutcome[],
 ) => Promise<CompleteResult[]>;
 
+/** Told of each batch the store recorded, with its answers (done, retry, failed, …). */
+export type OnRecorded = (
+  outcomes: readonly RunOutcome[],
+  results: readonly CompleteResult[],
+) => void;
+
 /**
  * Writes run outcomes to Redis in batches (one `completeRuns` call per event-loop turn, not one
  * round trip per run), retrying through outages, and hands on the next occurrences of periodic
@@ -31,6 +37,7 @@ export class OutcomeWriter {
     windowMs: number,
     private readonly complete: CompleteRuns,
     private readonly onNext: (claims: Claim[]) => void,
+    private readonly onRecorded: OnRecorded = () => undefined,
   ) {
     this.outage = new OutageLog(logger, 'record task outcomes in Redis');
     this.windowMs = windowMs;
@@ -83,6 +90,7 @@ export class OutcomeWriter {
       try {
         const results = await this.complete(this.windowMs, batch);
         this.outage.succeeded();
+        this.onRecorded(batch, results);
         const next = results.flatMap((result) => (result.next ? [result.next] : []));
         if (next.length > 0) this.handOn(next);
       } catch (error) {

@@ -1,7 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
+import { EngineEvents } from '../engine/engine-events';
 import { printable } from '../logging/printable';
+import { taskLine, type TaskLogLine, type TaskRef } from '../logging/task-log-line';
 import { OutageLog } from '../logging/outage-log';
 import type { LostLease, TaskStore } from '../store/task-store';
 import type { Claim, RunOutcome, StartedRun } from '../domain/claim';
@@ -76,6 +78,7 @@ export class TaskRunner {
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
     @Inject(TASK_STORE) private readonly store: RunStore,
     private readonly registry: TaskRegistry,
+    @Optional() private readonly events: EngineEvents = new EngineEvents(),
   ) {
     this.confirmBatch = Math.min(BATCH, Math.max(64, options.concurrency * CONFIRMED_PER_SLOT));
     this.leaseMarginMs = Math.min(1000, Math.floor(options.leaseMs / 5));
@@ -85,6 +88,7 @@ export class TaskRunner {
       (windowMs, outcomes) =>
         this.store.completeRuns(options.instanceId, windowMs, options.leaseMs, outcomes),
       (claims) => this.nextOccurrences(claims),
+      (outcomes, results) => this.events.runsRecorded(outcomes, results),
     );
   }
 
@@ -127,7 +131,15 @@ export class TaskRunner {
   /** Aborts the run with this fencing token, if it runs here (a cancel heard from another instance). */
   abortRun(token: number, kind: AbortKind): void {
     const run = this.running.get(token);
-    run?.abort(new TaskAbortedError(run.started.id, kind));
+    if (run) this.abort(run, kind);
+  }
+
+  /** What this instance holds now: runs in progress, and claims leased to it, running ones included. */
+  get load(): { running: number; claimed: number } {
+    let waiting = 0;
+    for (const claims of this.waiting.values()) waiting += claims.length;
+    const claimed = this.due.length + waiting + this.confirmed.length + this.running.size;
+    return { running: this.running.size, claimed };
   }
 
   /** Stops taking work and returns the claims not yet started, so they can be given back at once. */
@@ -166,7 +178,7 @@ export class TaskRunner {
       const reason = lostReason.get(started.token);
       const run = this.running.get(started.token);
       if (reason !== undefined) {
-        run?.abort(new TaskAbortedError(started.id, ABORT_KIND[reason]));
+        if (run) this.abort(run, ABORT_KIND[reason]);
       } else if (run) {
         run.leaseUntil = Math.max(run.leaseUntil, leaseUntil);
       }
@@ -180,6 +192,7 @@ export class TaskRunner {
       }
     }
     if (lost.length > 0) {
+      this.events.leasesLost(lost);
       this.logger.warn(
         `Lost the lease of ${lost.length} task(s) (taken over, rescheduled or removed): ` +
           `${lost.length - dropped} running here aborted, ${dropped} not started here dropped`,
@@ -191,14 +204,13 @@ export class TaskRunner {
   private checkLeases = (): void => {
     const now = performance.now();
     for (const run of this.running.values()) {
-      if (run.leaseUntil <= now) {
-        run.abort(new TaskAbortedError(run.started.id, 'lease-expired'));
-      }
+      if (run.leaseUntil <= now) this.abort(run, 'lease-expired');
     }
     const expired = this.confirmed.values().filter(({ leaseUntil }) => leaseUntil <= now);
     if (expired.length === 0) return;
     this.confirmed.remove(({ leaseUntil }) => leaseUntil <= now);
     for (const { started } of expired) this.giveBack(started);
+    this.events.leasesExpired(expired.length);
     this.logger.warn(
       `Gave up ${expired.length} confirmed task(s) whose lease could not be renewed in time`,
     );
@@ -217,9 +229,13 @@ export class TaskRunner {
   }
 
   private abortAll(kind: AbortKind): void {
-    for (const run of [...this.running.values()]) {
-      run.abort(new TaskAbortedError(run.started.id, kind));
-    }
+    for (const run of [...this.running.values()]) this.abort(run, kind);
+  }
+
+  /** Stops a run: its signal fires with `kind`, and it settles at once. */
+  private abort(run: Run, kind: AbortKind): void {
+    this.events.runAborted(run, kind);
+    run.abort(new TaskAbortedError(run.started.id, kind));
   }
 
   private pump(): void {
@@ -253,8 +269,11 @@ export class TaskRunner {
       }
       for (const { claim, lost } of result.stalled) {
         this.logger.error(
-          `Task ${printable(claim.id)} was not started again: its runs were lost ${lost} time(s) ` +
-            '(instances died, stalled past the lease or gave it up); recorded as failed',
+          this.taskLine(
+            claim,
+            `was not started again: its runs were lost ${lost} time(s) ` +
+              '(instances died, stalled past the lease or gave it up); recorded as failed',
+          ),
         );
       }
       this.retryLater(result.later, result.nowMs);
@@ -306,6 +325,7 @@ export class TaskRunner {
     this.keepLeases();
     const type = spec && this.registry.get(spec.name);
     const timeoutMs = spec?.timeoutMs ?? this.options.defaultTimeoutMs;
+    this.events.runStarted(run);
     run.start(timeoutMs, this.handlerLogger(run.name), (context) => {
       if (!spec) throw new Error(`the stored record of task ${started.id} is not a valid task`);
       if (!type) throw new Error(`no handler is registered for task name "${spec.name}"`);
@@ -321,6 +341,7 @@ export class TaskRunner {
 
   private settled = (run: Run, outcome: RunOutcome, error?: string): void => {
     this.running.delete(run.token);
+    this.events.runSettled(run, outcome);
     if (error !== undefined) this.logSettled(run, outcome, error);
     this.outcomes.write(this.withRetry(run, outcome));
     if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
@@ -347,14 +368,21 @@ export class TaskRunner {
   }
 
   private logSettled(run: Run, outcome: RunOutcome, error: string): void {
-    const what =
-      `Task ${printable(run.started.id)} (${printable(run.name, 100)}, ` +
-      `attempt ${run.started.attempt})`;
-    if (outcome.outcome === 'abandoned') this.logger.warn(`${what} given up: ${printable(error)}`);
-    else
-      this.logger.warn(
-        `${what} ${outcome.outcome === 'timeout' ? 'timed out' : 'failed'}: ${printable(error)}`,
-      );
+    const how =
+      outcome.outcome === 'abandoned'
+        ? 'given up'
+        : outcome.outcome === 'timeout'
+          ? 'timed out'
+          : 'failed';
+    const { id, token, attempt } = run.started;
+    this.logger.warn(
+      this.taskLine({ id, token, attempt, name: run.name }, `${how}: ${printable(error)}`),
+    );
+  }
+
+  /** A line about one task, with its fields and this instance (JSON logs carry them apart). */
+  private taskLine(task: TaskRef, what: string): TaskLogLine {
+    return taskLine(task, this.options.instanceId, what);
   }
 
   /** Renews held leases every third of a lease, and gives up runs whose lease may lapse. */

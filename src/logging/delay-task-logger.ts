@@ -1,0 +1,94 @@
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { TaskLogLine } from './task-log-line';
+
+/** `text`: Nest's lines; `json`: one JSON object per line. */
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The least severe level written; each includes those above it (`warn`: warnings and errors). */
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type DelayTaskLogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DelayTaskLoggerOptions {
+  /** Default `text`. */
+  format?: LogFormat;
+  /** Default `log` (debug and verbose lines are left out). */
+  level?: DelayTaskLogLevel;
+  /** Colour codes in text lines; default: only when stdout is a terminal and NO_COLOR is unset. */
+  colors?: boolean;
+}
+
+/** The Nest levels a level lets through (fatal always). */
+export function logLevelsFrom(level: DelayTaskLogLevel): LogLevel[] {
+  return ['fatal', ...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1)];
+}
+
+/**
+ * Nest's ConsoleLogger as an operator wants it: UTC timestamps with milliseconds, a level below
+ * which nothing is written, no colour codes unless a terminal shows them, and with
+ * `format: 'json'` one JSON object per line (`time`, `level`, `pid`, `context`, `message`, and on
+ * a task's lines `taskId`, `taskName`, `attempt`, `fencingToken`, `instance`; `stack` on errors).
+ */
+export class DelayTaskLogger extends ConsoleLogger {
+  constructor(options: DelayTaskLoggerOptions = {}) {
+    const json = options.format === 'json';
+    super({
+      json,
+      logLevels: logLevelsFrom(options.level ?? 'log'),
+      colors: !json && (options.colors ?? colorsWanted()),
+    });
+  }
+
+  protected override getTimestamp(): string {
+    return new Date().toISOString();
+  }
+
+  protected override printAsJson(
+    message: unknown,
+    options: {
+      context: string;
+      logLevel: LogLevel;
+      writeStreamType?: 'stdout' | 'stderr';
+      errorStack?: unknown;
+    },
+  ): void {
+    const line = {
+      time: new Date().toISOString(),
+      level: options.logLevel,
+      pid: process.pid,
+      ...(options.context ? { context: options.context } : {}),
+      message: message instanceof TaskLogLine ? message.text : message,
+      ...(message instanceof TaskLogLine ? message.fields : {}),
+      ...(options.errorStack === undefined ? {} : { stack: options.errorStack }),
+    };
+    process[options.writeStreamType ?? 'stdout'].write(`${JSON.stringify(line, jsonSafe)}\n`);
+  }
+}
+
+/** As Nest's own JSON lines do: what JSON cannot hold is written as text. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint' || typeof value === 'symbol') return value.toString();
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  return value;
+}
+
+function colorsWanted(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
+/**
+ * The logger for `DELAYTASK_LOG_FORMAT` and `DELAYTASK_LOG_LEVEL` in `env`. Read before the
+ * environment is checked (so that the check's own lines are formatted): a value the check will
+ * refuse is taken as unset here.
+ */
+export function delayTaskLoggerFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): DelayTaskLogger {
+  const format = oneOf(LOG_FORMATS, env.DELAYTASK_LOG_FORMAT);
+  const level = oneOf(LOG_LEVELS, env.DELAYTASK_LOG_LEVEL);
+  return new DelayTaskLogger({ format, level });
+}
+
+function oneOf<T extends string>(values: readonly T[], text: string | undefined): T | undefined {
+  return values.find((value) => value === text);
+}
