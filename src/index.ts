@@ -37,3 +37,22 @@ export {
   type DelayTaskClientOptions,
 } from './client/delay-task.client';
 export { TaskRejectedError } from './client/task-rejected.error';
+export { DelayTaskObservabilityModule } from './observability/delay-task-observability.module';
+export type { DelayTaskObservabilityOptions } from './observability/observability.module-definition';
+export { ObservabilityMetrics } from './observability/observability-metrics.service';
+export {
+  EngineEvents,
+  type EngineObserver,
+  type IngestResult,
+  type LeaseLoss,
+  type ObservedRun,
+  type RunEnd,
+  type RunSettlement,
+} from './engine/engine-events';
+export {
+  DelayTaskLogger,
+  type DelayTaskLoggerOptions,
+  type DelayTaskLogLevel,
+  type LogFormat,
+} from './logging/delay-task-logger';
+export { TaskLogLine, type TaskLogFields } from './logging/task-log-line';

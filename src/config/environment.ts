@@ -41,6 +41,9 @@ export const SERVICE_VARIABLES = {
   DELAYTASK_HTTP_PORT: 'httpPort',
   DELAYTASK_HTTP_HOST: 'httpHost',
   DELAYTASK_HTTP_TOKEN: 'httpToken',
+  DELAYTASK_READY_MAX_LAG_MS: 'readyMaxLagMs',
+  DELAYTASK_LOG_FORMAT: 'logFormat',
+  DELAYTASK_LOG_LEVEL: 'logLevel',
   DELAYTASK_LOCAL_REDIS_DIR: 'localRedisDir',
 } as const satisfies Record<string, keyof ServiceSettingsSchema>;
 

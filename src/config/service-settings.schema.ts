@@ -1,3 +1,4 @@
+import { type DelayTaskLogLevel, type LogFormat } from '../logging/delay-task-logger';
 import { DelayTaskOptionsSchema } from './delay-task-options.schema';
 import { TextMatching, WholeNumber } from './setting-rules';
 
@@ -13,6 +14,13 @@ export class ServiceSettingsSchema extends DelayTaskOptionsSchema {
    * would be quoted in the error, and the token must never reach a log.
    */
   @TextMatching(/[^]/, 'any text') httpToken?: string;
+  /** `text` (Nest's lines, the default) or `json` (one object per line). */
+  @TextMatching(/^(?:text|json)$/, 'text or json') logFormat?: LogFormat;
+  /** The least severe level logged (default `log`). */
+  @TextMatching(/^(?:error|warn|log|debug|verbose)$/, 'error, warn, log, debug or verbose')
+  logLevel?: DelayTaskLogLevel;
+  /** `GET /health/ready` answers 503 while the oldest due task waits longer than this. */
+  @WholeNumber(1000, 86_400_000, 'ms') readyMaxLagMs?: number;
   /** Data folder of the redis-server the service starts when no REDIS_URL is set and none answers. */
   @TextMatching(/\S/, 'a folder path') localRedisDir?: string;
 }

@@ -37,6 +37,7 @@ const WHOLE_NUMBERS: Readonly<Record<string, readonly [number, number]>> = {
   shutdownGraceMs: [0, 3_600_000],
   clockSkewMs: [-DAY, DAY],
   httpPort: [1, 65_535],
+  readyMaxLagMs: [1000, DAY],
 };
 
 /** Text settings: one value accepted, and values refused. */
@@ -46,6 +47,8 @@ const TEXTS: Readonly<Record<string, readonly [string, readonly string[]]>> = {
   instanceId: ['host-1:42:ab', ['a|b', 'a b']],
   localRedisDir: ['/var/lib/delaytask', [' ', '\n']],
   httpHost: ['0.0.0.0', ['two words', 'a/b']],
+  logFormat: ['json', ['JSON', 'yaml', 'text ']],
+  logLevel: ['debug', ['info', 'trace', 'WARN']],
 };
 
 const quiet = { warn: (): void => undefined };

@@ -130,6 +130,24 @@ describe('DelayTaskLogger, json', () => {
   });
 });
 
+describe('install', () => {
+  afterEach(() => {
+    Logger.overrideLogger(true);
+    Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']);
+  });
+
+  it("makes it Nest's logger, with its levels known to Logger.isLevelEnabled", () => {
+    const written = capture();
+    new DelayTaskLogger({ format: 'json', level: 'debug' }).install();
+    new Logger('Ctx').debug('shown');
+    expect(Logger.isLevelEnabled('debug')).toBe(true);
+    expect(Logger.isLevelEnabled('verbose')).toBe(false);
+    expect(JSON.parse(written.out[0])).toMatchObject({ context: 'Ctx', message: 'shown' });
+    new DelayTaskLogger({ level: 'log' }).install();
+    expect(Logger.isLevelEnabled('debug')).toBe(false);
+  });
+});
+
 describe('delayTaskLoggerFromEnv', () => {
   it('reads DELAYTASK_LOG_FORMAT and DELAYTASK_LOG_LEVEL', () => {
     const written = capture();

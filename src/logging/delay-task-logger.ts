@@ -1,4 +1,4 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { TaskLogLine } from './task-log-line';
 
 /** `text`: Nest's lines; `json`: one JSON object per line. */
@@ -30,13 +30,23 @@ export function logLevelsFrom(level: DelayTaskLogLevel): LogLevel[] {
  * a task's lines `taskId`, `taskName`, `attempt`, `fencingToken`, `instance`; `stack` on errors).
  */
 export class DelayTaskLogger extends ConsoleLogger {
+  private readonly levels: LogLevel[];
+
   constructor(options: DelayTaskLoggerOptions = {}) {
     const json = options.format === 'json';
-    super({
-      json,
-      logLevels: logLevelsFrom(options.level ?? 'log'),
-      colors: !json && (options.colors ?? colorsWanted()),
-    });
+    const levels = logLevelsFrom(options.level ?? 'log');
+    super({ json, logLevels: levels, colors: !json && (options.colors ?? colorsWanted()) });
+    this.levels = levels;
+  }
+
+  /**
+   * Makes this the logger of every `new Logger(context)`, its levels known to
+   * `Logger.isLevelEnabled` too (the engine asks it whether to write a debug line per run).
+   */
+  install(): this {
+    Logger.overrideLogger(this.levels);
+    Logger.overrideLogger(this);
+    return this;
   }
 
   protected override getTimestamp(): string {

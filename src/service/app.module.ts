@@ -7,6 +7,7 @@ import { delayTaskOptionsFromEnvironment } from '../config/options-from-environm
 import { validateDelayTaskEnvironment } from '../config/validate-environment';
 import { DelayTaskModule } from '../delay-task.module';
 import type { DelayTaskModuleOptions } from '../delay-task.module-definition';
+import { DelayTaskObservabilityModule } from '../observability/delay-task-observability.module';
 import { ExamplesModule } from './examples/examples.module';
 import { HealthController } from './health.controller';
 import { DEFAULT_LOCAL_REDIS_DIR, ensureLocalRedis } from './local-redis-server';
@@ -44,6 +45,15 @@ export const checkedEnvironment = ConfigModule.forRoot({ validate: validateDelay
       inject: [ConfigService],
       useFactory: (config: ConfigService<DelayTaskEnvironment, true>) => ({
         token: config.get('DELAYTASK_HTTP_TOKEN', { infer: true }),
+      }),
+    }),
+    // /metrics, /health/live, /health/ready and the status page at /, with the admin token.
+    DelayTaskObservabilityModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<DelayTaskEnvironment, true>) => ({
+        token: config.get('DELAYTASK_HTTP_TOKEN', { infer: true }),
+        readyMaxLagMs: config.get('DELAYTASK_READY_MAX_LAG_MS', { infer: true }),
       }),
     }),
     ExamplesModule,

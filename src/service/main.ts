@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -5,14 +8,15 @@ import { CustomStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Redis } from 'ioredis';
 import { setupDelayTaskOpenApi } from '../admin/open-api';
-import { AppModule, checkedEnvironment } from './app.module';
 import { closeOnSignals } from '../engine/close-on-signals';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import type { DelayTaskEnvironment } from '../config/environment';
 import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
 import { DelayTaskTransport } from '../ingest/delay-task.transport';
+import { errorWithCauses } from '../logging/error-causes';
+import { delayTaskLoggerFromEnv } from '../logging/delay-task-logger';
+import { printable } from '../logging/printable';
 import { RedisRefusedError } from '../store/redis-handshake';
-import { errorText } from '../tasks/run';
 
 const logger = new Logger('Main');
 const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -20,11 +24,16 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|::1)$/;
 
 async function bootstrap(): Promise<void> {
   survive();
+  // DELAYTASK_LOG_FORMAT and DELAYTASK_LOG_LEVEL first, so that every line is written so.
+  const delayTaskLogger = delayTaskLoggerFromEnv(environment()).install();
+  // Loaded only now: loading it checks the environment, and that check may log.
+  const { AppModule, checkedEnvironment } = await import('./app.module');
   await checkedEnvironment;
   // rawBody: the admin API takes a task as its text was sent (an ID-less task is named by it).
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     abortOnError: false,
     rawBody: true,
+    logger: delayTaskLogger,
   });
   exitWhenRedisRefuses(app.get<Redis>(REDIS_CLIENT, { strict: false }));
   const { prefix, topic, maxMessageBytes } = app.get<DelayTaskOptions>(DELAY_TASK_CONFIG);
@@ -52,7 +61,10 @@ async function listen(
 ): Promise<void> {
   const host = config.get('DELAYTASK_HTTP_HOST', { infer: true }) || DEFAULT_HTTP_HOST;
   await app.listen(port, host);
-  logger.log(`HTTP on ${host}:${port}: /health, /tasks, /stats, /openapi.json, /docs`);
+  logger.log(
+    `HTTP on ${host}:${port}: / (status page), /metrics, /health, /health/live, ` +
+      '/health/ready, /tasks, /stats, /openapi.json, /docs',
+  );
   if (!LOOPBACK_HOST.test(host) && !config.get('DELAYTASK_HTTP_TOKEN', { infer: true })) {
     logger.warn(
       `The admin API listens on ${host} without DELAYTASK_HTTP_TOKEN: whoever reaches port ` +
@@ -62,17 +74,31 @@ async function listen(
 }
 
 /**
+ * The environment as the app's ConfigModule reads it: a .env file of the working directory, a
+ * variable already set winning over it.
+ */
+function environment(): Record<string, string | undefined> {
+  const file = resolve('.env');
+  return { ...(existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {}), ...process.env };
+}
+
+/**
  * Handler code can throw where no caller waits (a timer's callback, a listener on its abort
  * signal) or leave a rejected promise nobody handles. Node would end the process, and every task
  * running in it with it: the service logs the error and goes on instead.
  */
 function survive(): void {
   process.on('unhandledRejection', (reason: unknown) => {
-    logger.error(`Unhandled promise rejection (a task handler's?): ${errorText(reason)}`);
+    logger.error(`Unhandled promise rejection (a task handler's?): ${described(reason)}`);
   });
   process.on('uncaughtException', (error: Error) => {
-    logger.error(`Uncaught exception (a task handler's?): ${errorText(error)}`, error.stack);
+    logger.error(`Uncaught exception (a task handler's?): ${described(error)}`, error.stack);
   });
+}
+
+/** An error for one log line: with its causes, escaped, cut. */
+function described(error: unknown): string {
+  return printable(errorWithCauses(error), 2000);
 }
 
 /**
