@@ -62,6 +62,20 @@ export class RssSampler {
     return peak;
   }
 
+  /**
+   * The time of the first sample at or after `from` from which on every sample was at most
+   * `limit` bytes; NaN when the last one was above it.
+   */
+  settledAtOrBelow(limit: number, from: number): number {
+    let since = NaN;
+    for (const { at, rss } of this.samples) {
+      if (at < from) continue;
+      if (rss > limit) since = NaN;
+      else if (Number.isNaN(since)) since = at;
+    }
+    return since;
+  }
+
   stop(): void {
     clearInterval(this.timer);
   }
