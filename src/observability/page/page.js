@@ -37,14 +37,15 @@
         call('tasks?state=failed&limit=50'),
         call('status/data'),
       ]);
+      // Shown first: the chart takes its size from the page as laid out.
+      byId('login').hidden = true;
+      byId('status').hidden = false;
       showCounts(stats);
       showLateness(data);
       showInstances(data.instances);
       showFailed(failed.tasks);
       showDeadLetters(data.deadLetters);
       problem('');
-      byId('login').hidden = true;
-      byId('status').hidden = false;
       byId('updated').textContent = `updated ${clock(Date.now())}`;
     } catch (error) {
       if (error instanceof NeedsToken) return askForToken();
