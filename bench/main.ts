@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <scenario…>] [--n N] [--lead ms] [--over ms] [--idle s] [--concurrency c]
- * [--work ms] [--systems ours,bullmq] [--no-build] [--cpu-prof] [--slowlog]`: runs each scenario
+ * [--work ms] [--systems ours,bullmq] [--no-build] [--cpu-prof] [--slowlog] [--node-args '…']`: runs each scenario
  * against our service and BullMQ, each on a redis-server of its own, one system after the other,
  * and prints one table. See bench/README.md.
  */
@@ -68,6 +68,8 @@ interface Options {
   systems: string[];
   build: boolean;
   cpuProf: boolean;
+  /** Extra flags for the measured processes' node (diagnosis, e.g. V8 heap limits). */
+  nodeArgs: string[];
   slowlog: boolean;
 }
 
@@ -77,6 +79,7 @@ function parseArgs(argv: string[]): Options {
   let systems = ['ours', 'bullmq'];
   let build = true;
   let cpuProf = false;
+  const nodeArgs: string[] = [];
   let slowlog = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -92,6 +95,8 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--no-build') build = false;
     else if (flag === '--cpu-prof') cpuProf = true;
     else if (flag === '--slowlog') slowlog = true;
+    else if (flag === '--node-args')
+      nodeArgs.push(...(inline ?? argv[++i]).split(' ').filter(Boolean));
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else names.push(arg);
   }
@@ -102,7 +107,7 @@ function parseArgs(argv: string[]): Options {
       );
     }
   }
-  return { names, params, systems, build, cpuProf, slowlog };
+  return { names, params, systems, build, cpuProf, nodeArgs, slowlog };
 }
 
 function format(value: number | undefined, unit: Figure['unit']): string {
@@ -251,7 +256,9 @@ function scriptNames(): Map<string, string> {
 }
 
 async function main(): Promise<void> {
-  const { names, params, systems, build, cpuProf, slowlog } = parseArgs(process.argv.slice(2));
+  const { names, params, systems, build, cpuProf, nodeArgs, slowlog } = parseArgs(
+    process.argv.slice(2),
+  );
   Logger.overrideLogger(['error', 'warn']);
   const chosen = names.length > 0 ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   if (build) {
@@ -260,10 +267,11 @@ async function main(): Promise<void> {
   }
   mkdirSync(RUNS_DIR, { recursive: true });
   const profDir = join(RUNS_DIR, 'cpu-prof');
+  const profArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const makeSystem = (key: string): System =>
     key === 'ours'
-      ? new OurService(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])
-      : new BullMqSystem(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+      ? new OurService([...profArgs, ...nodeArgs])
+      : new BullMqSystem([...profArgs, ...nodeArgs]);
 
   const rows: Row[] = [];
   const started = Date.now();
