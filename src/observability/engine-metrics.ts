@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type {
   EngineObserver,
   IngestResult,
@@ -7,6 +7,7 @@ import type {
   RunEnd,
 } from '../engine/engine-events';
 import { LATENESS_BUCKETS_MS } from './lateness-buckets';
+import { scrapedCounter } from './scraped-counter';
 
 const RUN_ENDS: readonly RunEnd[] = [
   'done',
@@ -32,25 +33,24 @@ const LEASE_LOSSES: readonly LeaseLoss[] = [
 /** The `name` of runs of a task whose name no handler here has: one series, however many. */
 export const UNREGISTERED = '(unregistered)';
 
-type Inc = { inc(value?: number): void };
-/** The series of one task name, looked up once. */
+/** What is counted for one task name. */
 interface NameSeries {
   lateness: { observe(value: number): void };
-  runs: Record<RunEnd, Inc>;
+  ends: Record<RunEnd, number>;
 }
 
 /**
  * This instance's counters, from the engine's events, as prom-client metrics: how late runs start
- * and how they end per task name, what became of submissions, leases lost, takeovers. Each
- * series' child is looked up once and kept, so a run costs one histogram and one counter update.
+ * and how they end per task name, what became of submissions, leases lost, takeovers. Counts are
+ * plain numbers read at each scrape; lateness goes to a cached histogram child. A run costs one
+ * histogram observation and one increment.
  */
 export class EngineMetrics implements EngineObserver {
   private readonly lateness: Histogram<'name'>;
-  private readonly runs: Counter<'name' | 'outcome'>;
-  private readonly ingest: Counter<'result'>;
-  private readonly leaseLost: Counter<'reason'>;
-  private readonly takeovers: Counter;
   private readonly series = new Map<string, NameSeries>();
+  private readonly ingest = zeros(INGEST_RESULTS);
+  private readonly leaseLost = zeros(LEASE_LOSSES);
+  private takeovers = 0;
 
   /** `isTaskName`: whether a name is a registered task type's (bounds the `name` label). */
   constructor(
@@ -65,33 +65,44 @@ export class EngineMetrics implements EngineObserver {
       buckets: LATENESS_BUCKETS_MS.map((ms) => ms / 1000),
       registers,
     });
-    this.runs = new Counter({
-      name: 'delaytask_runs_total',
-      help: 'Runs that ended on this instance, by task name and how they ended.',
-      labelNames: ['name', 'outcome'],
-      registers,
-    });
-    this.ingest = new Counter({
-      name: 'delaytask_ingest_total',
-      help: 'Submissions this instance took in, by what became of them.',
-      labelNames: ['result'],
-      registers,
-    });
-    this.leaseLost = new Counter({
-      name: 'delaytask_lease_lost_total',
-      help: 'Leases this instance lost, by reason (expired: it could not renew them in time).',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.takeovers = new Counter({
-      name: 'delaytask_takeovers_total',
-      help: 'Lapsed leases of other instances this instance took back to be run again.',
-      registers,
-    });
-    // Every series from the start, at 0: a rate over a series that appears later misses its start.
-    for (const result of INGEST_RESULTS) this.ingest.inc({ result }, 0);
-    for (const reason of LEASE_LOSSES) this.leaseLost.inc({ reason }, 0);
-    this.takeovers.inc(0);
+    scrapedCounter(
+      registry,
+      {
+        name: 'delaytask_runs_total',
+        help: 'Runs that ended on this instance, by task name and how they ended.',
+        labelNames: ['name', 'outcome'],
+      },
+      () =>
+        [...this.series].flatMap(([name, { ends }]) =>
+          RUN_ENDS.map((outcome) => [{ name, outcome }, ends[outcome]] as const),
+        ),
+    );
+    scrapedCounter(
+      registry,
+      {
+        name: 'delaytask_ingest_total',
+        help: 'Submissions this instance took in, by what became of them.',
+        labelNames: ['result'],
+      },
+      () => INGEST_RESULTS.map((result) => [{ result }, this.ingest[result]] as const),
+    );
+    scrapedCounter(
+      registry,
+      {
+        name: 'delaytask_lease_lost_total',
+        help: 'Leases this instance lost, by reason (expired: it could not renew them in time).',
+        labelNames: ['reason'],
+      },
+      () => LEASE_LOSSES.map((reason) => [{ reason }, this.leaseLost[reason]] as const),
+    );
+    scrapedCounter(
+      registry,
+      {
+        name: 'delaytask_takeovers_total',
+        help: 'Lapsed leases of other instances this instance took back to be run again.',
+      },
+      () => [[{}, this.takeovers]],
+    );
   }
 
   /** The series of these task names, at 0 until their first run (the names known at start). */
@@ -104,35 +115,34 @@ export class EngineMetrics implements EngineObserver {
   }
 
   runEnded(run: ObservedRun, end: RunEnd): void {
-    this.seriesOf(run.name).runs[end].inc();
+    this.seriesOf(run.name).ends[end]++;
   }
 
   ingested(result: IngestResult): void {
-    this.ingest.inc({ result });
+    this.ingest[result]++;
   }
 
   leasesLost(reason: LeaseLoss, count: number): void {
-    this.leaseLost.inc({ reason }, count);
+    this.leaseLost[reason] += count;
   }
 
   takenOver(count: number): void {
-    this.takeovers.inc(count);
+    this.takeovers += count;
   }
 
-  /** A name's series, made (each at 0) the first time it is seen. */
+  /** A name's series, made (at 0: a rate over a series that appears later misses its start). */
   private seriesOf(name: string): NameSeries {
     const label = this.isTaskName(name) ? name : UNREGISTERED;
     let series = this.series.get(label);
     if (!series) {
-      const runs = {} as Record<RunEnd, Inc>;
-      for (const end of RUN_ENDS) {
-        runs[end] = this.runs.labels(label, end);
-        runs[end].inc(0);
-      }
       this.lateness.zero({ name: label });
-      series = { lateness: this.lateness.labels(label), runs };
+      series = { lateness: this.lateness.labels(label), ends: zeros(RUN_ENDS) };
       this.series.set(label, series);
     }
     return series;
   }
+}
+
+function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }

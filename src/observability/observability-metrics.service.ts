@@ -5,7 +5,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
 import { EngineEvents } from '../engine/engine-events';
@@ -16,6 +16,7 @@ import { EngineMetrics } from './engine-metrics';
 import { FleetMetrics, type FleetReading } from './fleet-metrics';
 import { InstanceHeartbeat } from './instance-heartbeat.service';
 import { LatenessHistory } from './lateness-history';
+import { scrapedCounter } from './scraped-counter';
 import { readStreamBacklog } from './stream-backlog';
 import { within } from './within';
 
@@ -48,16 +49,15 @@ export class ObservabilityMetrics implements OnApplicationBootstrap, OnModuleDes
     collectDefaultMetrics({ register: this.registry });
     this.engine = new EngineMetrics(this.registry, (name) => taskTypes.has(name));
     this.fleet = new FleetMetrics(this.registry, options.instanceId, options.concurrency);
-    new Counter({
-      name: 'delaytask_pubsub_disconnects_total',
-      help: 'Times this instance lost its subscription to the task channel.',
-      registers: [this.registry],
-      // The transport counts them (GET /health shows them too): read at each scrape.
-      collect() {
-        this.reset();
-        this.inc(transport.pubsubDisconnects);
+    // The transport counts them (GET /health shows them too).
+    scrapedCounter(
+      this.registry,
+      {
+        name: 'delaytask_pubsub_disconnects_total',
+        help: 'Times this instance lost its subscription to the task channel.',
       },
-    });
+      () => [[{}, transport.pubsubDisconnects]],
+    );
     this.stopObserving = [events.observe(this.engine), events.observe(this.lateness)];
   }
 
