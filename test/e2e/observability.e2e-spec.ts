@@ -159,6 +159,31 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('instances', () => {
+  const INSTANCES = `{${PREFIX}}instances`;
+
+  it('each tells the others it is alive; one not heard of for 10 s is forgotten', async () => {
+    const own = JSON.parse((await redis.hget(INSTANCES, INSTANCE)) ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    expect(own).toMatchObject({ concurrency: 4, running: 0, claimed: 0 });
+    expect(Date.now() - Number(own.at)).toBeLessThan(5000);
+    const heartbeat = (agoMs: number) =>
+      JSON.stringify({
+        concurrency: 1,
+        running: 0,
+        claimed: 0,
+        at: Date.now() - agoMs,
+        startedAt: 0,
+      });
+    await redis.hset(INSTANCES, 'alive-elsewhere', heartbeat(1000), 'gone', heartbeat(11_000));
+    expect((await scrape()).get('delaytask_instances')).toBe(2);
+    expect((await redis.hkeys(INSTANCES)).sort()).toEqual(['alive-elsewhere', INSTANCE].sort());
+    await redis.hdel(INSTANCES, 'alive-elsewhere');
+  });
+});
+
 describe('logs, DELAYTASK_LOG_FORMAT=json', () => {
   it('writes every line as one JSON object, task lines with the task, its run and the instance', () => {
     const lines = service.logs.split('\n').filter((line) => line !== '');
@@ -224,5 +249,14 @@ describe('readiness', () => {
     );
     expect(service.logs).toMatch(/Readiness: not ready: redis: /);
     expect(service.logs).toMatch(/Readiness: ready again/);
+  });
+
+  it('a stopping instance takes its heartbeat away', async () => {
+    await eventually(
+      async () => (await redis.hexists(`{${PREFIX}}instances`, INSTANCE)) === 1,
+      'a heartbeat after the restart of Redis',
+    );
+    expect(await service.stop()).toBe(0);
+    expect(await redis.hexists(`{${PREFIX}}instances`, INSTANCE)).toBe(0);
   });
 });
