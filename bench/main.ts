@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- <scenario…>] [--n N] [--lead ms] [--over ms] [--idle s] [--concurrency c]
- * [--work ms] [--systems ours,bullmq] [--no-build] [--cpu-prof] [--slowlog] [--node-args '…']`: runs each scenario
+ * [--work ms] [--systems ours,bullmq] [--no-build] [--cpu-prof] [--slowlog] [--node-args '…']
+ * [--gc-probes]`: runs each scenario
  * against our service and BullMQ, each on a redis-server of its own, one system after the other,
  * and prints one table. See bench/README.md.
  */
@@ -95,6 +96,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--no-build') build = false;
     else if (flag === '--cpu-prof') cpuProf = true;
     else if (flag === '--slowlog') slowlog = true;
+    else if (flag === '--gc-probes') params.gcProbes = true;
     else if (flag === '--node-args')
       nodeArgs.push(...(inline ?? argv[++i]).split(' ').filter(Boolean));
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);

@@ -32,6 +32,41 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** Resident bytes by kind of mapping, from /proc/<pid>/smaps (diagnosis of RSS). */
+export interface RssParts {
+  /** malloc's brk heap (`[heap]`): native allocations of Node, V8's C++ side, addons. */
+  brk: number;
+  /** Anonymous mappings: V8's heap pages, large malloc blocks (mmap), thread stacks. */
+  anonymous: number;
+  /** File-backed mappings: the node binary, shared libraries. */
+  file: number;
+}
+
+export function rssParts(pid: number): RssParts {
+  const parts: RssParts = { brk: NaN, anonymous: NaN, file: NaN };
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return parts;
+  }
+  parts.brk = 0;
+  parts.anonymous = 0;
+  parts.file = 0;
+  let kind: keyof RssParts = 'anonymous';
+  for (const line of text.split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const name = mapping[1].trim();
+      kind = name === '[heap]' ? 'brk' : name.startsWith('/') ? 'file' : 'anonymous';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) parts[kind] += Number(rss[1]) * 1024;
+  }
+  return parts;
+}
+
 interface Sample {
   at: number;
   rss: number;

@@ -1,7 +1,7 @@
 import { freePort } from '../../test/support/redis-server';
 import { childScript } from './build';
 import { MeasuredChild } from './children';
-import { cpuSeconds, rssBytes, RssSampler } from './proc';
+import { cpuSeconds, type RssParts, rssBytes, rssParts, RssSampler } from './proc';
 import { BenchRedis, sleep } from './redis-server';
 import { max, min, percentile, prng } from './stats';
 import { OurService, type System } from './systems';
@@ -38,6 +38,11 @@ export interface Params {
   concurrency?: number;
   /** ms each task of `share` takes. */
   work?: number;
+  /**
+   * burst-http: force a full GC before each heap reading (all submitted, half run, drained), so
+   * that they tell live objects from garbage. Diagnosis only: it changes the process's heap.
+   */
+  gcProbes?: boolean;
 }
 
 export interface Scenario {
@@ -156,6 +161,24 @@ function heapFigures(key: string, when: string, usage: NodeJS.MemoryUsage): Figu
       label: `external (Buffers, …), ${when}`,
       unit: 'MB',
       value: usage.external / MB,
+    },
+  ];
+}
+
+/** Where the resident memory is: malloc's brk heap, anonymous mappings (V8's heap), files. */
+function rssPartFigures(key: string, when: string, parts: RssParts): Figure[] {
+  return [
+    {
+      key: `${key}.brk`,
+      label: `RSS in malloc's brk heap, ${when}`,
+      unit: 'MB',
+      value: parts.brk / MB,
+    },
+    {
+      key: `${key}.anonymous`,
+      label: `RSS in anonymous mappings (V8 heap, mmap'd blocks), ${when}`,
+      unit: 'MB',
+      value: parts.anonymous / MB,
     },
   ];
 }
@@ -792,11 +815,15 @@ const burstHttp: Scenario = {
         );
         const submittedAt = Date.now();
         const cpu1 = cpu();
-        const heapSubmitted = await child.memoryUsage();
+        const gc = p.gcProbes === true;
+        const heapSubmitted = await child.memoryUsage(gc);
         warnIfLate(system, Date.now(), first);
+        await tracker.waitDistinct(Math.ceil(n / 2), first + over + 180_000);
+        const heapHalf = await child.memoryUsage(gc);
         const all = await tracker.waitDistinct(n, first + over + 180_000);
         const cpu2 = cpu();
-        const heapDrained = await child.memoryUsage();
+        const heapDrained = await child.memoryUsage(gc);
+        const partsDrained = rssParts(child.pid);
         if (!all) {
           console.warn(`  ! ${system.key}: only ${tracker.distinct} of ${n} ran within 180 s`);
         }
@@ -808,8 +835,10 @@ const burstHttp: Scenario = {
         const afterRss = rssBytes(child.pid);
         const heapCollected = await child.memoryUsage(true);
         const collectedRss = rssBytes(child.pid);
+        const partsCollected = rssParts(child.pid);
         const served = await target.counts();
         const perTask = (from: number[], to: number[], i: number) => ((to[i] - from[i]) / n) * 1e6;
+        const gcNote = gc ? ' (forced GC first)' : '';
         return [
           {
             key: 'burst-http.submit',
@@ -860,8 +889,10 @@ const burstHttp: Scenario = {
             unit: 'MB',
             value: afterRss / MB,
           },
-          ...heapFigures('burst-http.heap.submitted', 'all submitted', heapSubmitted),
-          ...heapFigures('burst-http.heap.drained', 'when the last task ran', heapDrained),
+          ...heapFigures('burst-http.heap.submitted', `all submitted${gcNote}`, heapSubmitted),
+          ...heapFigures('burst-http.heap.half', `half ran${gcNote}`, heapHalf),
+          ...heapFigures('burst-http.heap.drained', `when the last task ran${gcNote}`, heapDrained),
+          ...rssPartFigures('burst-http.rss.drained', 'when the last task ran', partsDrained),
           ...heapFigures('burst-http.heap.gc', '5 s later, after a forced full GC', heapCollected),
           {
             key: 'burst-http.rss.gc',
@@ -869,6 +900,7 @@ const burstHttp: Scenario = {
             unit: 'MB',
             value: collectedRss / MB,
           },
+          ...rssPartFigures('burst-http.rss.gc', 'after that forced GC', partsCollected),
           {
             key: 'burst-http.cpu.perTask',
             label: 'CPU of service/worker per task, submit + drain',
