@@ -226,10 +226,10 @@
         height - 4,
       );
     }
+    // Percentiles as lines (broken where no run started), the slowest run as a dot on top.
     for (const [field, color] of [
-      ['max', '--max'],
-      ['p99', '--p99'],
       ['p50', '--p50'],
+      ['p99', '--p99'],
     ]) {
       g.strokeStyle = style.getPropertyValue(color);
       g.fillStyle = g.strokeStyle;
@@ -249,6 +249,8 @@
         previous = point;
       }
     }
+    g.fillStyle = style.getPropertyValue('--max');
+    for (const point of data.lateness) g.fillRect(x(point.at) - 1.5, y(point.max) - 1.5, 3, 3);
   }
 
   function duration(ms) {
