@@ -1,3 +1,4 @@
+import { TaskKeys } from '../store/keys';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -29,11 +30,6 @@ export interface InstanceStatus {
   startedAt: number;
 }
 
-/** `{prefix}instances`: HASH instance ID -> its last heartbeat (JSON). */
-export function instancesKey(prefix: string): string {
-  return `{${prefix}}instances`;
-}
-
 /**
  * The instances of the deployment, each telling the others every 2 s what it runs and holds:
  * it writes `{prefix}instances` (HSET, one field per instance), and whoever reads the hash
@@ -51,7 +47,7 @@ export class InstanceHeartbeat implements OnApplicationBootstrap, BeforeApplicat
     private readonly runner: TaskRunner,
     private readonly moduleRef: ModuleRef,
   ) {
-    this.key = instancesKey(options.prefix);
+    this.key = new TaskKeys(options.prefix).instances;
   }
 
   onApplicationBootstrap(): void {

@@ -41,6 +41,8 @@ export class TaskKeys {
   readonly failures: string;
   /** STRING bytes of the records and failures of the tasks in `failed`. */
   readonly failedBytes: string;
+  /** HASH instance ID -> its last heartbeat (JSON): what it runs and holds, and when it said so. */
+  readonly instances: string;
   /** SET of the task names the instances register: what a producer outside them may check against. */
   readonly taskTypes: string;
   /** LIST of dead-letter entries (JSON), newest first, bounded by count and bytes. */
@@ -74,6 +76,7 @@ export class TaskKeys {
     this.failed = `${p}failed`;
     this.failures = `${p}failures`;
     this.failedBytes = `${p}failedBytes`;
+    this.instances = `${p}instances`;
     this.taskTypes = `${p}taskTypes`;
     this.dead = `${p}dead`;
     this.deadBytes = `${p}deadBytes`;

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RunOutcome, StartedRun } from '../domain/claim';
 import type { TaskSpec } from '../domain/task-spec';
+import { errorWithCauses } from '../logging/error-causes';
 import { TaskAbortedError } from './errors/task-aborted.error';
 import type { TaskContext } from './task-context';
 
@@ -89,11 +90,6 @@ export class Run {
 
 /** A handler's error as text, whatever was thrown (a getter that throws, a Symbol, a Proxy). */
 export function errorText(error: unknown): string {
-  let text: string;
-  try {
-    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    text = 'an error that cannot be turned into text';
-  }
+  const text = errorWithCauses(error);
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
 }

@@ -139,11 +139,26 @@ describe('delaytask schedule', () => {
     const before = await store.redisTime();
     const run = await cli(['schedule', task('s1', 'SendReminder'), '--json']);
     expect(parsed(run)).toEqual({ id: 's1', status: 'stored' });
-    expect(run.stderr).toContain('"SendReminder" runs only if an instance registers it');
+    expect(run.stderr).toContain(
+      'no instance has registered its task names yet; "SendReminder" runs only if one registers it',
+    );
     const stored = await operations.inspectTask('s1');
     expect(stored).toMatchObject({ state: 'pending', attempt: 0 });
     expect(stored?.dueMs).toBeGreaterThanOrEqual(before + 600_000);
     expect(stored?.dueMs).toBeLessThan(before + 610_000);
+  });
+
+  it('refuses a name no instance registers, once the instances have registered theirs', async () => {
+    await store.registerTaskTypes(['OncePingTask']);
+
+    const run = await cli(['schedule', task('s9', 'SendReminder')]);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('unknown task name "SendReminder"');
+    expect(await operations.inspectTask('s9')).toBeUndefined();
+    const known = await cli(['schedule', task('s10', 'OncePingTask')]);
+    expect(known.code).toBe(0);
+    expect(known.stderr).toBe('');
   });
 
   it('answers duplicate for the same content, rescheduled for new content, and duplicate for a stale replay, which does not win', async () => {

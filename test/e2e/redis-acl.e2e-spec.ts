@@ -18,6 +18,7 @@ const SERVICE_ACL =
   'ACL SETUSER delaytask on >service-secret resetkeys ~{remote-task0:}* ~remote-task0:messageQ ' +
   'resetchannels &remote-task0:messageQ &remote-task0:control -@all ' +
   '+ping +info +select +time +subscribe +publish +evalsha +eval +hlen +zcard +llen +sadd ' +
+  '+hgetall +lrange +xpending +xlen ' +
   '+xgroup +xreadgroup +xautoclaim +xack +xdel ' +
   '+get +incr +incrby +decrby +hget +hset +hdel +hexists +hincrby +hstrlen +lpush +rpop ' +
   '+zadd +zrem +zscore +zcount +zrange +zrangebyscore +zremrangebyrank';
