@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { expandIncludes } from '../src/store/load-scripts';
 import { buildForBench, ROOT } from './harness/build';
 import { RUNS_DIR } from './harness/children';
 import { machineBusySeconds, ownTreeSeconds } from './harness/proc';
@@ -246,12 +247,9 @@ function scriptNames(): Map<string, string> {
   const names = new Map<string, string>();
   for (const file of readdirSync(dir)) {
     if (file.endsWith('.lua')) {
-      names.set(
-        createHash('sha1')
-          .update(readFileSync(join(dir, file), 'utf8'))
-          .digest('hex'),
-        file,
-      );
+      // What the store sends: the text with its includes expanded (src/store/load-scripts.ts).
+      const lua = expandIncludes(readFileSync(join(dir, file), 'utf8'), dir);
+      names.set(createHash('sha1').update(lua).digest('hex'), file);
     }
   }
   return names;
