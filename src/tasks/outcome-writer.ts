@@ -28,6 +28,7 @@ export type OnRecorded = (
 export class OutcomeWriter {
   private readonly outage: OutageLog;
   private outcomes: RunOutcome[] = [];
+  private inFlight = 0;
   private writing: Promise<void> | undefined;
   private windowMs: number | null;
   private stopping = false;
@@ -45,6 +46,11 @@ export class OutcomeWriter {
 
   get pending(): number {
     return this.outcomes.length;
+  }
+
+  /** Outcomes not yet recorded in Redis, the batch on its way included: what a crash would lose. */
+  get unrecorded(): number {
+    return this.outcomes.length + this.inFlight;
   }
 
   write(outcome: RunOutcome): void {
@@ -87,13 +93,16 @@ export class OutcomeWriter {
   private async writeAll(): Promise<void> {
     while (this.outcomes.length > 0) {
       const batch = this.outcomes.splice(0, BATCH);
+      this.inFlight = batch.length;
       try {
         const results = await this.complete(this.windowMs, batch);
+        this.inFlight = 0;
         this.outage.succeeded();
         this.onRecorded(batch, results);
         const next = results.flatMap((result) => (result.next ? [result.next] : []));
         if (next.length > 0) this.handOn(next);
       } catch (error) {
+        this.inFlight = 0;
         this.outage.failed(error);
         this.outcomes.unshift(...batch);
         if (this.stopping) return;

@@ -757,6 +757,26 @@ describe('TaskRunner', () => {
     });
   });
 
+  describe('outcomes not yet recorded (what a crash would run again)', () => {
+    it('no run starts while 100 finished ones beyond one per slot wait for their write', async () => {
+      const concurrency = 8;
+      let runs = 0;
+      const instant = new LooseHandler(() => Promise.resolve(runs++));
+      const h = new Harness({ options: { concurrency }, handlers: { Instant: instant } });
+      h.store.setLink('paused', 'completeRuns');
+      const claims = Array.from({ length: 500 }, () => h.task({ name: 'Instant' }));
+      await h.fire(...claims);
+      await advance(50);
+      expect(runs).toBe(concurrency + 100);
+      expect(h.runner.load.running).toBe(0);
+
+      h.store.resume();
+      await advance(50);
+      const recorded = new Set(h.store.written.map(({ outcome }) => outcome.id));
+      expect(recorded.size).toBe(500);
+    });
+  });
+
   describe('stopping', () => {
     it('stopAccepting returns the claims not yet confirmed and gives confirmed ones back unstarted', async () => {
       const h = new Harness();

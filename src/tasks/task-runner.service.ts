@@ -26,6 +26,11 @@ const CONFIRMED_PER_SLOT = 20;
 /** Two confirmations in flight keep Redis busy while the previous batch's reply is handled. */
 const CONFIRMS_IN_FLIGHT = 2;
 const RETRY_DELAY_MS = 200;
+/**
+ * Finished runs whose outcome is not yet in Redis, at most, beyond one per slot: a crash re-runs
+ * them, so no run starts while more wait for their write.
+ */
+const MAX_UNRECORDED = 100;
 
 /** The parts of the store a runner uses (an in-memory fake stands in for it in unit specs). */
 export type RunStore = Pick<TaskStore, 'startRuns' | 'renewLeases' | 'completeRuns'>;
@@ -88,7 +93,10 @@ export class TaskRunner {
       (windowMs, outcomes) =>
         this.store.completeRuns(options.instanceId, windowMs, options.leaseMs, outcomes),
       (claims) => this.nextOccurrences(claims),
-      (outcomes, results) => this.events.runsRecorded(outcomes, results),
+      (outcomes, results) => {
+        this.events.runsRecorded(outcomes, results);
+        this.pump();
+      },
     );
   }
 
@@ -239,7 +247,11 @@ export class TaskRunner {
   }
 
   private pump(): void {
-    while (this.running.size < this.options.concurrency) {
+    const { concurrency } = this.options;
+    while (
+      this.running.size < concurrency &&
+      this.running.size + this.outcomes.unrecorded < concurrency + MAX_UNRECORDED
+    ) {
       const next = this.confirmed.shift();
       if (!next) break;
       // Its lease may have lapsed while it waited (a stall): not to be started here any more.

@@ -124,6 +124,7 @@ export class InMemoryRunStore implements RunStore {
   private readonly held: (() => void)[] = [];
   private fence = 0;
   private link: Link = 'up';
+  private readonly methodLinks = new Map<CallArgs['method'], Link>();
 
   constructor(settings: Partial<StoreSettings> = {}) {
     this.settings = { now: () => Date.now(), leaseMs: 5000, maxStalls: 1, ...settings };
@@ -164,13 +165,16 @@ export class InMemoryRunStore implements RunStore {
 
   // ---- how Redis answers ----
 
-  setLink(link: Exclude<Link, 'up'>): void {
-    this.link = link;
+  /** Every call, or only the calls of `method`, go through `link` until `resume()`. */
+  setLink(link: Exclude<Link, 'up'>, method?: CallArgs['method']): void {
+    if (method) this.methodLinks.set(method, link);
+    else this.link = link;
   }
 
   /** Back to `up`: held calls run (if paused) and answer, in the order they were made. */
   resume(): void {
     this.link = 'up';
+    this.methodLinks.clear();
     for (const release of this.held.splice(0)) release();
   }
 
@@ -284,7 +288,7 @@ export class InMemoryRunStore implements RunStore {
   // ---- the scripts ----
 
   protected send<T>(args: CallArgs, run: () => T): Promise<T> {
-    const link = this.link;
+    const link = this.methodLinks.get(args.method) ?? this.link;
     this.calls.push({ ...args, at: this.settings.now(), link });
     switch (link) {
       case 'up':
