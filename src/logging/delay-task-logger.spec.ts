@@ -1,24 +1,41 @@
 import { Logger } from '@nestjs/common';
 import { DelayTaskLogger, delayTaskLoggerFromEnv, logLevelsFrom } from './delay-task-logger';
+import { logLines } from './log-line-buffer';
 import { taskLine } from './task-log-line';
 
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 // eslint-disable-next-line no-control-regex -- finding colour codes is the point
 const ANSI = /\u001b\[/;
 
-/** What the logger writes to stdout and stderr, line by line. */
-function capture(): { out: string[]; err: string[] } {
-  const written = { out: [] as string[], err: [] as string[] };
+/**
+ * What the logger writes to stdout and stderr, line by line: reading either writes the lines still
+ * pending first (they would be written at the end of the turn).
+ */
+function capture(): { readonly out: string[]; readonly err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
   const keep = (lines: string[]) => (chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   };
-  jest.spyOn(process.stdout, 'write').mockImplementation(keep(written.out));
-  jest.spyOn(process.stderr, 'write').mockImplementation(keep(written.err));
-  return written;
+  jest.spyOn(process.stdout, 'write').mockImplementation(keep(out));
+  jest.spyOn(process.stderr, 'write').mockImplementation(keep(err));
+  return {
+    get out() {
+      logLines.flush();
+      return out;
+    },
+    get err() {
+      logLines.flush();
+      return err;
+    },
+  };
 }
 
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  logLines.flush();
+  jest.restoreAllMocks();
+});
 
 describe('DelayTaskLogger, text', () => {
   it('stamps each line with UTC time to the millisecond, and colours nothing off a terminal', () => {

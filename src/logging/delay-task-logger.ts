@@ -1,4 +1,5 @@
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { logLines } from './log-line-buffer';
 import { TaskLogLine } from './task-log-line';
 
 /** `text`: Nest's lines; `json`: one JSON object per line. */
@@ -28,6 +29,10 @@ export function logLevelsFrom(level: DelayTaskLogLevel): LogLevel[] {
  * which nothing is written, no colour codes unless a terminal shows them, and with
  * `format: 'json'` one JSON object per line (`time`, `level`, `pid`, `context`, `message`, and on
  * a task's lines `taskId`, `taskName`, `attempt`, `fencingToken`, `instance`; `stack` on errors).
+ *
+ * Lines are not written one by one: those of one event-loop turn go out with one write per stream
+ * on `setImmediate` (LogLineBuffer says when else, and what a `kill -9` loses). Every instance
+ * shares the process's buffer, so lines keep their order across loggers.
  */
 export class DelayTaskLogger extends ConsoleLogger {
   private readonly levels: LogLevel[];
@@ -47,6 +52,14 @@ export class DelayTaskLogger extends ConsoleLogger {
     Logger.overrideLogger(this.levels);
     Logger.overrideLogger(this);
     return this;
+  }
+
+  /**
+   * Writes the lines still pending now rather than at the end of this event-loop turn (or at
+   * exit). Not Nest's `bufferLogs`: that holds lines until the app is created.
+   */
+  flush(): void {
+    logLines.flush();
   }
 
   protected override getTimestamp(): string {
@@ -71,7 +84,48 @@ export class DelayTaskLogger extends ConsoleLogger {
       ...(message instanceof TaskLogLine ? message.fields : {}),
       ...(options.errorStack === undefined ? {} : { stack: options.errorStack }),
     };
-    process[options.writeStreamType ?? 'stdout'].write(`${JSON.stringify(line, jsonSafe)}\n`);
+    logLines.write(options.writeStreamType ?? 'stdout', `${JSON.stringify(line, jsonSafe)}\n`);
+  }
+
+  /**
+   * Nest's text lines, formatted as Nest does, into the buffer rather than one `write` each (Nest
+   * writes inside this loop, so it is the narrowest method to override). JSON lines go through
+   * `printAsJson` as in Nest.
+   */
+  protected override printMessages(
+    messages: unknown[],
+    context = '',
+    logLevel: LogLevel = 'log',
+    writeStreamType?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+  ): void {
+    for (const message of messages) {
+      if (this.options.json) {
+        this.printAsJson(message, { context, logLevel, writeStreamType, errorStack });
+        continue;
+      }
+      const pidMessage = this.formatPid(process.pid);
+      const contextMessage = this.formatContext(context);
+      const timestampDiff = this.updateAndGetTimestampDiff();
+      const formattedLogLevel = logLevel.toUpperCase().padStart(7, ' ');
+      logLines.write(
+        writeStreamType ?? 'stdout',
+        this.formatMessage(
+          logLevel,
+          message,
+          pidMessage,
+          formattedLogLevel,
+          contextMessage,
+          timestampDiff,
+        ),
+      );
+    }
+  }
+
+  /** An error's stack in text lines: on stderr after its line, as in Nest, through the buffer. */
+  protected override printStackTrace(stack: string): void {
+    if (!stack || this.options.json) return;
+    logLines.write('stderr', `${stack}\n`);
   }
 }
 

@@ -14,7 +14,13 @@ const QUOTE_MAX = 300;
  * Keep-alive, so that frequent pings reuse connections; bounded, so that a burst of pings to one
  * host cannot open unbounded sockets, and idle connections close after a while.
  */
-const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, maxFreeSockets: 8, timeout: 30_000 };
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: 64,
+  // = maxSockets: a run's socket stays warm for the next run (the burst-http bench's fair setting).
+  maxFreeSockets: 64,
+  timeout: 30_000,
+};
 
 /** A ping that was refused before it was sent, or whose answer was not a success. */
 export class PingError extends Error {
