@@ -48,10 +48,14 @@ class PeriodPingTask extends DelayTaskHandler {
   }
 }
 
-/** The wheel driver as ingest sees it: where claims go, and whether it still takes them. */
+/** The wheel driver as ingest sees it: where claims go, and whether it wants them now. */
 class RecordingDriver {
-  isHolding = true;
+  wants = true;
   readonly takes: { nowMs: number; claims: Claim[] }[] = [];
+
+  wantsClaims(): boolean {
+    return this.wants;
+  }
 
   take(nowMs: number, claims: readonly Claim[]): void {
     this.takes.push({ nowMs, claims: [...claims] });
@@ -89,7 +93,7 @@ class Harness {
       store.asTaskStore(),
       clock,
       registry,
-      standIn<WheelDriver, 'take' | 'isHolding'>(this.driver),
+      standIn<WheelDriver, 'take' | 'wantsClaims'>(this.driver),
       standIn<DelayTaskTransport, 'pauseReading' | 'resumeReading'>(this.transport),
     );
   }
@@ -241,9 +245,9 @@ describe('TaskIngestService', () => {
       expect(h.store.dueIds()).toEqual(['later']);
     });
 
-    it('are not made while the driver stops: every task waits in Redis for any instance', async () => {
+    it('are not made while the driver wants none (stopping, or no room): every task waits in Redis for any instance', async () => {
       const h = await Harness.create();
-      h.driver.isHolding = false;
+      h.driver.wants = false;
       h.submit(task('soon', 1), task('later', 60));
       await tick();
 

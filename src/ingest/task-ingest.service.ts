@@ -164,7 +164,7 @@ export class TaskIngestService {
 
   /** Stores a batch; those due within the window come back claimed and go to the wheel. */
   private async accept(batch: AcceptItem[]): Promise<AcceptStatus[]> {
-    const windowMs = this.driver.isHolding ? this.options.windowMs : null;
+    const windowMs = this.driver.wantsClaims() ? this.options.windowMs : null;
     const { nowMs, results } = await this.store.acceptTasks(
       this.options.instanceId,
       windowMs,

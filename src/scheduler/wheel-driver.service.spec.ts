@@ -167,11 +167,11 @@ describe('WheelDriver', () => {
       const [fired, ...stillHeld] = held;
       expect(h.firedTokens()).toEqual([due.token, fired.token]);
 
-      expect(h.driver.isHolding).toBe(true);
+      expect(h.driver.wantsClaims()).toBe(true);
       const returned = h.driver.stop();
       expect(returned).toHaveLength(stillHeld.length);
       expect(returned).toEqual(expect.arrayContaining(stillHeld));
-      expect(h.driver.isHolding).toBe(false);
+      expect(h.driver.wantsClaims()).toBe(false);
       expect(jest.getTimerCount()).toBe(0);
 
       await advance(20 * 60_000);

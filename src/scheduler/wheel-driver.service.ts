@@ -16,6 +16,11 @@ export class WheelDriver {
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
   private stopped = false;
+  /**
+   * Tasks may be due in Redis that this instance left there for want of room (ingest did not
+   * claim them, a refill stopped short): the refill looks again as soon as there is room.
+   */
+  dueLeftInRedis = false;
 
   constructor(
     @Inject(TIMING_WHEEL) private readonly wheel: TimingWheel<Claim>,
@@ -27,9 +32,29 @@ export class WheelDriver {
     runner.onNextOccurrences((claims) => this.hold(claims));
   }
 
-  /** False once stopping: new claims would only have to be given back. */
-  get isHolding(): boolean {
-    return !this.stopped;
+  /** Claims this instance may still take: what it can start within a lease, less what it holds. */
+  get room(): number {
+    return this.runner.capacity - this.held.size - this.runner.load.claimed;
+  }
+
+  /**
+   * Whether to claim what is being accepted now. Not while stopping (new claims would only have
+   * to be given back), nor beyond the room: those tasks stay due in Redis, for this instance's
+   * refill or another instance's.
+   */
+  wantsClaims(): boolean {
+    if (this.stopped) return false;
+    if (this.room > 0) return true;
+    this.dueLeftInRedis = true;
+    return false;
+  }
+
+  /** Calls `listener` when half the capacity is free again and tasks were left in Redis. */
+  onRoom(listener: () => void): void {
+    this.runner.onRoom(() => {
+      if (!this.dueLeftInRedis || this.stopped) return;
+      if (this.room * 2 >= this.runner.capacity) listener();
+    });
   }
 
   /** Claims a script made, with the Redis time of its reply (the clock keeps aligned by it). */

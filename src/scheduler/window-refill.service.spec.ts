@@ -173,6 +173,58 @@ describe('WindowRefill', () => {
     });
   });
 
+  describe('claims by capacity: no more than this instance can start within a lease', () => {
+    it('claims up to the room left, and leaves the rest due in Redis for any instance', async () => {
+      const h = await Harness.create();
+      h.runner.capacity = 100;
+      const ids = h.tasks(300, 0);
+
+      expect(await h.refill.refill()).toBe(100);
+      expect(ids.filter((id) => h.claimed(id))).toHaveLength(100);
+      expect(h.store.dueIds()).toHaveLength(200);
+      // Full: a refill now does not even ask Redis.
+      expect(await h.refill.refill()).toBe(0);
+      expect(h.claimDueCalls().map(({ limit }) => limit)).toEqual([100]);
+    });
+
+    it('counts claims waiting in the wheel as held', async () => {
+      const h = await Harness.create();
+      h.runner.capacity = 100;
+      h.tasks(60, 1000);
+      expect(await h.refill.refill()).toBe(60);
+      h.tasks(100, 0);
+
+      expect(await h.refill.refill()).toBe(40);
+      expect(h.runner.fired).toHaveLength(40);
+    });
+
+    it('claims again as soon as half the capacity is free, not at the next refill tick', async () => {
+      const h = await Harness.create();
+      h.runner.capacity = 100;
+      h.tasks(300, 0);
+      await h.refill.refill();
+
+      h.runner.finish(49);
+      await tick();
+      expect(h.claimDueCalls()).toHaveLength(1);
+      h.runner.finish(1);
+      await tick();
+      expect(h.claimDueCalls().map(({ limit }) => limit)).toEqual([100, 50]);
+      expect(h.runner.claimed).toBe(100);
+    });
+
+    it('does not look again on free room when nothing was left in Redis', async () => {
+      const h = await Harness.create();
+      h.runner.capacity = 100;
+      h.tasks(80, 0);
+      await h.refill.refill();
+
+      h.runner.finish(80);
+      await tick();
+      expect(h.claimDueCalls()).toHaveLength(1);
+    });
+  });
+
   describe('start() and stop()', () => {
     it.each([
       { registry: 'the app’s SchedulerRegistry', make: () => new SchedulerRegistry() },

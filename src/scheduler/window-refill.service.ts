@@ -32,6 +32,7 @@ export class WindowRefill {
     @Optional() schedulerRegistry?: SchedulerRegistry,
   ) {
     this.jobs = new IntervalJobs(this.logger, schedulerRegistry);
+    driver.onRoom(() => void this.refill());
   }
 
   /** Claims what is due now, then keeps the window filled. */
@@ -44,22 +45,33 @@ export class WindowRefill {
     this.jobs.stopAll();
   }
 
-  /** Claims what is due within the window; returns how many tasks it took. */
+  /**
+   * Claims what is due within the window, as much as this instance has room for; returns how
+   * many tasks it took.
+   */
   async refill(): Promise<number> {
     if (this.refilling) return 0;
     this.refilling = true;
+    // Cleared before looking: ingest leaving tasks in Redis meanwhile marks it again.
+    this.driver.dueLeftInRedis = false;
     let taken = 0;
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
+        const limit = Math.min(CLAIM_LIMIT, this.driver.room);
+        if (limit <= 0) {
+          this.driver.dueLeftInRedis = true;
+          break;
+        }
         const { nowMs, claims } = await this.store.claimDue(
           this.options.instanceId,
           this.options.windowMs,
           this.options.leaseMs,
-          CLAIM_LIMIT,
+          limit,
         );
         this.driver.take(nowMs, claims);
         taken += claims.length;
-        if (claims.length < CLAIM_LIMIT) break;
+        if (claims.length < limit) break;
+        if (round === MAX_ROUNDS - 1) this.driver.dueLeftInRedis = true;
       }
       this.outage.succeeded();
     } catch (error) {

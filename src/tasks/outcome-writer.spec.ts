@@ -55,6 +55,28 @@ describe('OutcomeWriter', () => {
     expect(next).toEqual([claimed]);
   });
 
+  it('keeps two calls in flight at most, and counts what they carry as unrecorded', async () => {
+    const replies: (() => void)[] = [];
+    const { writer, calls } = writerWith(
+      (outcomes) => new Promise((resolve) => replies.push(() => resolve(done(outcomes)))),
+    );
+    for (const token of [1, 2, 3]) {
+      writer.write(ok(token));
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    expect(calls.map(({ tokens }) => tokens)).toEqual([[1], [2]]);
+    expect(writer.unrecorded).toBe(3);
+
+    replies[0]();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls.map(({ tokens }) => tokens)).toEqual([[1], [2], [3]]);
+    expect(writer.unrecorded).toBe(2);
+    replies[1]();
+    replies[2]();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(writer.unrecorded).toBe(0);
+  });
+
   it('retries through an outage, in order, and once stopped tries once more on flush', async () => {
     let up = false;
     const { writer, calls } = writerWith((outcomes) =>

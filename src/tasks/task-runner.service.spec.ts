@@ -411,6 +411,58 @@ describe('TaskRunner', () => {
     });
   });
 
+  describe('claims waiting for a slot', () => {
+    /** More than a runner at concurrency 1 confirms ahead (batches of 64 at most): the last wait. */
+    const CLAIMS = 300;
+
+    it('are renewed while they wait, so that none lapses however long the slots stay busy', async () => {
+      const h = new Harness();
+      const claims = Array.from({ length: CLAIMS }, () => h.task());
+      await h.fire(...claims);
+      const unconfirmed = claims.at(-1) as Claim;
+      expect(h.store.callsOf('startRuns').flatMap((call) => call.claims)).not.toContainEqual(
+        unconfirmed,
+      );
+
+      await advance(3 * LEASE_MS);
+      expect(h.leaseExpiry(unconfirmed.id)).toBeGreaterThan(Date.now());
+      expect(h.store.leaseOf(unconfirmed.id)).toMatchObject({
+        owner: ME,
+        token: unconfirmed.token,
+      });
+    });
+
+    it('lost while waiting (taken over): dropped, never started here', async () => {
+      const h = new Harness();
+      const claims = Array.from({ length: CLAIMS }, () => h.task());
+      await h.fire(...claims);
+      const unconfirmed = claims.at(-1) as Claim;
+      h.store.takeOver(unconfirmed.id);
+
+      await advance(LEASE_MS);
+      expect(h.runner.load.claimed).toBe(claims.length - 1);
+      expect(h.store.callsOf('startRuns').flatMap((call) => call.claims)).not.toContainEqual(
+        unconfirmed,
+      );
+    });
+  });
+
+  describe('capacity: what it can start within half a lease', () => {
+    it('is one confirmation batch before any run, and follows the rate runs finish at', async () => {
+      const concurrency = 4;
+      const tenMs = new LooseHandler(() => new Promise((resolve) => setTimeout(resolve, 10)));
+      const h = new Harness({ options: { concurrency }, handlers: { TenMs: tenMs } });
+      // At least 64 claims per confirmation, 20 per slot.
+      expect(h.runner.capacity).toBe(80);
+
+      await h.fire(...Array.from({ length: 1000 }, () => h.task({ name: 'TenMs' })));
+      await advance(2000);
+      // 4 slots of 10 ms runs: 400 a second, 1,000 in half a 5 s lease.
+      expect(h.runner.capacity).toBeGreaterThan(900);
+      expect(h.runner.capacity).toBeLessThanOrEqual(1000);
+    });
+  });
+
   describe('renewal impossible', () => {
     it.each(['paused', 'down'] as const)(
       'Redis %s: the run stops before its lease can lapse, the confirmed one goes back unstarted',

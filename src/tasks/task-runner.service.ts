@@ -15,6 +15,7 @@ import { decodeRecord } from '../domain/task-record';
 import { retryPolicy } from './retry-policy';
 import { Run } from './run';
 import { TaskRegistry } from './task-registry';
+import { ThroughputMeter } from './throughput-meter';
 
 /** Claims handed to Redis per script call, at most. */
 const BATCH = 1000;
@@ -69,12 +70,17 @@ export class TaskRunner {
   private readonly waiting = new Map<NodeJS.Timeout, Claim[]>();
   private readonly outcomes: OutcomeWriter;
   private readonly nextListeners: ((claims: Claim[]) => void)[] = [];
+  private readonly roomListeners: (() => void)[] = [];
+  private readonly meter = new ThroughputMeter(performance.now());
   private readonly handlerLoggers = new Map<string, Logger>();
   private readonly confirmBatch: number;
+  private readonly firstBatch: number;
   /** Stop a run this long before its lease may lapse: time for the handler to see its signal. */
   private readonly leaseMarginMs: number;
   private leaseTimers: NodeJS.Timeout[] = [];
   private confirming = 0;
+  /** Redis time less this host's, as the last confirmation answered: due times are Redis times. */
+  private redisOffsetMs = 0;
   private renewing = false;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
@@ -86,6 +92,7 @@ export class TaskRunner {
     @Optional() private readonly events: EngineEvents = new EngineEvents(),
   ) {
     this.confirmBatch = Math.min(BATCH, Math.max(64, options.concurrency * CONFIRMED_PER_SLOT));
+    this.firstBatch = Math.min(this.confirmBatch, Math.max(16, options.concurrency * 2));
     this.leaseMarginMs = Math.min(1000, Math.floor(options.leaseMs / 5));
     this.outcomes = new OutcomeWriter(
       this.logger,
@@ -97,6 +104,8 @@ export class TaskRunner {
         this.events.runsRecorded(outcomes, results);
         this.pump();
       },
+      // Half of what may wait unrecorded: one batch is recorded while the next is gathered.
+      Math.ceil((options.concurrency + MAX_UNRECORDED) / 2),
     );
   }
 
@@ -105,23 +114,41 @@ export class TaskRunner {
     this.nextListeners.push(listener);
   }
 
+  /** Told whenever a run ends, so that a refill can take more once this instance has room. */
+  onRoom(listener: () => void): void {
+    this.roomListeners.push(listener);
+  }
+
   enqueue(claims: readonly Claim[]): void {
     if (!this.accepting) return;
     this.due.push(...claims);
+    this.keepLeases();
     this.pump();
   }
 
   /**
-   * Extends the leases of everything confirmed or running here; a run whose lease was lost is
-   * aborted with the reason, a confirmed one not yet started is dropped. Runs by itself every
-   * third of a lease while anything is held.
+   * Claims this instance can start within half a lease at the rate it has been finishing runs
+   * (the rest is better left to other instances); never less than one confirmation batch, so that
+   * an instance with no measured rate yet still takes work in bulk.
+   */
+  get capacity(): number {
+    const perLease = (this.meter.perSecond(performance.now()) * this.options.leaseMs) / 1000;
+    return Math.max(this.confirmBatch, Math.floor(perLease / 2));
+  }
+
+  /**
+   * Extends the leases of everything confirmed or running here, and of due claims that have
+   * waited long enough for their lease to run short; a run whose lease was lost is aborted with
+   * the reason, a claim not yet started is dropped. Runs by itself every third of a lease while
+   * anything is held.
    */
   async renewLeases(): Promise<void> {
     if (this.renewing) return;
     this.renewing = true;
     try {
-      const held = [...this.running.values()].map((run) => run.started);
+      const held: Claim[] = [...this.running.values()].map((run) => run.started);
       held.push(...this.confirmed.values().map(({ started }) => started));
+      held.push(...this.waitingLong());
       for (let i = 0; i < held.length; i += BATCH) {
         const batch = held.slice(i, i + BATCH);
         const sentAt = performance.now();
@@ -180,7 +207,19 @@ export class TaskRunner {
     await this.outcomes.flush();
   }
 
-  private renewed(batch: readonly StartedRun[], lost: readonly LostLease[], leaseUntil: number) {
+  /**
+   * Due claims whose lease may lapse before the next renewal: a claim's lease runs at least a
+   * lease past its due time, so those due more than a third of a lease ago; and every claim Redis
+   * would not start yet.
+   */
+  private waitingLong(): Claim[] {
+    const cutoff = Date.now() + this.redisOffsetMs - this.options.leaseMs / 3;
+    const long = this.due.values().filter(({ dueMs }) => dueMs <= cutoff);
+    for (const claims of this.waiting.values()) long.push(...claims);
+    return long;
+  }
+
+  private renewed(batch: readonly Claim[], lost: readonly LostLease[], leaseUntil: number) {
     const lostReason = new Map(lost.map((lease) => [lease.token, lease.reason]));
     for (const started of batch) {
       const reason = lostReason.get(started.token);
@@ -191,7 +230,8 @@ export class TaskRunner {
         run.leaseUntil = Math.max(run.leaseUntil, leaseUntil);
       }
     }
-    const dropped = this.confirmed.remove(({ started }) => lostReason.has(started.token));
+    let dropped = this.confirmed.remove(({ started }) => lostReason.has(started.token));
+    if (lost.length > 0) dropped += this.dropWaiting((claim) => lostReason.has(claim.token));
     // Only what this renewal carried: a run confirmed while it was on its way was not renewed.
     const renewed = new Set(batch.map(({ token }) => token));
     for (const entry of this.confirmed.values()) {
@@ -206,6 +246,21 @@ export class TaskRunner {
           `${lost.length - dropped} running here aborted, ${dropped} not started here dropped`,
       );
     }
+  }
+
+  /** Drops claims not yet confirmed that match; returns how many. */
+  private dropWaiting(matches: (claim: Claim) => boolean): number {
+    let dropped = this.due.remove(matches);
+    for (const [timer, claims] of this.waiting) {
+      const kept = claims.filter((claim) => !matches(claim));
+      dropped += claims.length - kept.length;
+      if (kept.length > 0) this.waiting.set(timer, kept);
+      else {
+        clearTimeout(timer);
+        this.waiting.delete(timer);
+      }
+    }
+    return dropped;
   }
 
   /** Aborts runs, and gives up confirmed ones, whose lease may lapse before it can be renewed. */
@@ -269,10 +324,14 @@ export class TaskRunner {
 
   private async confirmNextBatch(): Promise<void> {
     this.confirming++;
-    const batch = this.due.take(this.confirmBatch);
+    // Slots waiting for work get a small batch first: its runs start after a short script, not
+    // after the confirmation of a whole burst.
+    const starving = this.confirmed.length < this.options.concurrency;
+    const batch = this.due.take(starving ? this.firstBatch : this.confirmBatch);
     const sentAt = performance.now();
     try {
       const result = await this.store.startRuns(this.options.leaseMs, batch);
+      this.redisOffsetMs = result.nowMs - Date.now();
       this.startOutage.succeeded();
       if (result.stale.length > 0) {
         this.logger.debug(
@@ -304,6 +363,7 @@ export class TaskRunner {
       this.confirming--;
     }
     this.pump();
+    this.stopKeepingLeases();
   }
 
   /**
@@ -353,12 +413,14 @@ export class TaskRunner {
 
   private settled = (run: Run, outcome: RunOutcome, error?: string): void => {
     this.running.delete(run.token);
+    this.meter.finished(performance.now());
     this.events.runSettled(run, outcome);
     if (error !== undefined) this.logSettled(run, outcome, error);
     this.outcomes.write(this.withRetry(run, outcome));
     if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     this.stopKeepingLeases();
     this.pump();
+    for (const listener of this.roomListeners) listener();
   };
 
   /** A failure carries whether and when its occurrence may be tried again (the store decides). */
@@ -407,7 +469,8 @@ export class TaskRunner {
   }
 
   private stopKeepingLeases(): void {
-    if (this.running.size > 0 || this.confirmed.length > 0) return;
+    if (this.running.size > 0 || this.confirmed.length > 0 || this.due.length > 0) return;
+    if (this.waiting.size > 0) return;
     this.leaseTimers.forEach(clearInterval);
     this.leaseTimers = [];
   }

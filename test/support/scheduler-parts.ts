@@ -35,14 +35,36 @@ export interface Fired {
  */
 export class RecordingRunner {
   readonly fired: Fired[] = [];
+  /** What the runner says it can start within a lease (unbounded unless a spec sets it). */
+  capacity = Number.POSITIVE_INFINITY;
+  /** Fired claims not yet finished (`finish`). */
+  claimed = 0;
   private readonly listeners: ((claims: Claim[]) => void)[] = [];
+  private readonly roomListeners: (() => void)[] = [];
 
   enqueue(claims: readonly Claim[]): void {
     for (const claim of claims) this.fired.push({ at: Date.now(), claim });
+    this.claimed += claims.length;
+  }
+
+  get load(): { running: number; claimed: number } {
+    return { running: 0, claimed: this.claimed };
   }
 
   onNextOccurrences(listener: (claims: Claim[]) => void): void {
     this.listeners.push(listener);
+  }
+
+  onRoom(listener: () => void): void {
+    this.roomListeners.push(listener);
+  }
+
+  /** `count` fired claims ran to their end, one by one, as the runner tells it. */
+  finish(count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.claimed--;
+      for (const listener of this.roomListeners) listener();
+    }
   }
 
   /** Next occurrences claimed as periodic runs completed (OutcomeWriter's report). */
@@ -52,6 +74,8 @@ export class RecordingRunner {
 
   /** This stand-in where a TaskRunner is declared (it has only what the driver calls). */
   asTaskRunner(): TaskRunner {
-    return standIn<TaskRunner, 'enqueue' | 'onNextOccurrences'>(this);
+    return standIn<TaskRunner, 'enqueue' | 'onNextOccurrences' | 'onRoom' | 'capacity' | 'load'>(
+      this,
+    );
   }
 }
