@@ -48,6 +48,7 @@ export {
   type ObservedRun,
   type RunEnd,
   type RunSettlement,
+  type SkipReason,
 } from './engine/engine-events';
 export {
   DelayTaskLogger,

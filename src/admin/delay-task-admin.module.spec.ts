@@ -35,6 +35,8 @@ const STATS: TaskStats = {
   done: 0,
   deadLetters: 0,
   oldestDueLagMs: 0,
+  missed: 0,
+  expired: 0,
 };
 
 /** What the stand-in answers, and what it was asked. */

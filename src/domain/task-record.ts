@@ -30,7 +30,11 @@ export function decodeRecord(record: string): TaskSpec | undefined {
     'endTimeMs',
     'retries',
     'retryDelayMs',
+    'catchUpMax',
+    'jitterMs',
+    'maxLatenessMs',
   ];
+  const optionalTexts = ['cron', 'timeZone', 'dstRepeated', 'dstSkipped', 'catchUp', 'overlap'];
   const valid =
     typeof spec.id === 'string' &&
     typeof spec.name === 'string' &&
@@ -39,6 +43,7 @@ export function decodeRecord(record: string): TaskSpec | undefined {
     !Array.isArray(spec.payload) &&
     optionalNumbers.every(
       (field) => spec[field] === undefined || Number.isSafeInteger(spec[field]),
-    );
+    ) &&
+    optionalTexts.every((field) => spec[field] === undefined || typeof spec[field] === 'string');
   return valid ? (spec as unknown as TaskSpec) : undefined;
 }

@@ -1,3 +1,5 @@
+import type { CatchUp, DstRepeated, DstSkipped, Overlap } from './schedule-types';
+
 /**
  * A validated task as it is stored in Redis (`JSON.stringify` of this object, keys in this order).
  * Times are unix milliseconds and durations milliseconds. The stored text doubles as the task's
@@ -15,10 +17,28 @@ export interface TaskSpec {
   readonly toRunAfterMs?: number;
   /** Run time bound (`Timeout`); absent means the configured default. */
   readonly timeoutMs?: number;
-  /** Period (`Interval`); present exactly for periodic tasks. */
+  /** Period (`Interval`); with `cron`, one of the two is present exactly for periodic tasks. */
   readonly intervalMs?: number;
+  /** Calendar (`Cron`: 5 fields, or 6 with seconds first), read in `timeZone`. */
+  readonly cron?: string;
+  /** IANA time zone of `cron` (`TimeZone`); absent means UTC. */
+  readonly timeZone?: string;
+  /** The hour a DST change repeats (`DstRepeated`); absent means `first`. */
+  readonly dstRepeated?: DstRepeated;
+  /** The hour a DST change skips (`DstSkipped`); absent means `shift`. */
+  readonly dstSkipped?: DstSkipped;
   /** Last allowed occurrence (`EndTime`); absent means no end. */
   readonly endTimeMs?: number;
+  /** Occurrences missed in an outage (`CatchUp`); absent means `one`. */
+  readonly catchUp?: CatchUp;
+  /** Most missed occurrences run with `catchUp: 'all'` (`CatchUpMax`); absent means 10. */
+  readonly catchUpMax?: number;
+  /** Occurrences due while the previous run still runs (`Overlap`); absent means `skip`. */
+  readonly overlap?: Overlap;
+  /** Each occurrence starts within [due, due + jitterMs) (`Jitter`), alike on every instance. */
+  readonly jitterMs?: number;
+  /** An occurrence that would start later than this after its due time expires (`MaxLateness`). */
+  readonly maxLatenessMs?: number;
   /** Attempts after the first failed one (`Retries`); absent means the handler's default, else 0. */
   readonly retries?: number;
   /** Wait before the first retry (`RetryDelay`), doubling with each; absent: the handler's, else 1 s. */

@@ -1,10 +1,9 @@
 import { advance, tick, useFakeTime } from '../../test/support/fake-time';
-import { InMemoryRunStore } from '../../test/support/in-memory-run-store';
 import { InMemoryTaskStore } from '../../test/support/in-memory-task-store';
 import { captureNestLogs } from '../../test/support/log-capture';
 import { defaultOptions } from '../config/default-options';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import type { RunOutcome, StartedRun } from '../domain/claim';
+import type { RunOutcome, SettledOutcome, StartedRun } from '../domain/claim';
 import { LeaseSweeper } from '../recovery/lease-sweeper.service';
 import type { CompleteCode } from '../store/task-store';
 import { DelayTaskHandler } from '../tasks/delay-task-handler';
@@ -19,6 +18,7 @@ import {
   type ObservedRun,
   type RunEnd,
   type RunSettlement,
+  type SkipReason,
 } from './engine-events';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -48,17 +48,20 @@ class Recorder implements Required<EngineObserver> {
   takenOver(count: number): void {
     this.seen.push(`took over ${count}`);
   }
+  occurrencesSkipped(name: string, reason: SkipReason, count: number): void {
+    this.seen.push(`skipped ${count} ${name} ${reason}`);
+  }
   ended(): string[] {
     return this.seen.filter((line) => line.startsWith('ended'));
   }
 }
 
 function observedRun(id: string, token: number, dueMs = T0): ObservedRun {
-  const started: StartedRun = { id, token, dueMs, record: '{}', attempt: 1 };
+  const started: StartedRun = { id, token, dueMs, plannedMs: dueMs, record: '{}', attempt: 1 };
   return { started, name: 'Probe' };
 }
 
-const failure = (id: string, token: number, outcome: 'error' | 'timeout'): RunOutcome => ({
+const failure = (id: string, token: number, outcome: 'error' | 'timeout'): SettledOutcome => ({
   id,
   token,
   outcome,
@@ -224,14 +227,14 @@ class Steered extends DelayTaskHandler {
 describe('the engine tells its events', () => {
   const handler = new Steered();
   let options: DelayTaskOptions;
-  let store: InMemoryRunStore;
+  let store: InMemoryTaskStore;
   let runner: TaskRunner;
   let recorder: Recorder;
 
   beforeEach(() => {
     handler.pending.length = 0;
     options = { ...defaultOptions(), instanceId: ME, concurrency: 4 };
-    store = new InMemoryRunStore({ leaseMs: options.leaseMs });
+    store = new InMemoryTaskStore({ leaseMs: options.leaseMs });
     const types = new Map<string, TaskType>([['Probe', { handler, options: {} }]]);
     const registry = { get: (name: string) => types.get(name) } as TaskRegistry;
     const events = new EngineEvents({ now: () => Date.now() });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RunOutcome, StartedRun } from '../domain/claim';
+import type { RunOutcome, SettledOutcome, StartedRun } from '../domain/claim';
 import { type Clock, systemClock } from '../scheduler/clock';
 import type { AcceptStatus, CompleteResult, LostLease } from '../store/task-store';
 import type { AbortKind } from '../tasks/errors/task-aborted.error';
@@ -14,7 +14,9 @@ export type IngestResult = 'accepted' | 'duplicate' | 'rescheduled' | 'rejected'
 /** Why this instance lost a lease: Redis said so at renewal, or it could not renew in time. */
 export type LeaseLoss = 'taken-over' | 'rescheduled' | 'removed' | 'cancelled' | 'expired';
 /** How a handler's run settled here (its end, for a failure, is decided by the store). */
-export type RunSettlement = Exclude<RunOutcome['outcome'], 'unstarted'>;
+export type RunSettlement = SettledOutcome['outcome'];
+/** Why occurrences did not run: their catch-up or overlap rule skipped them, or MaxLateness. */
+export type SkipReason = 'missed' | 'expired';
 
 /** A run as observers see it: the run the store confirmed, and its task's name. */
 export interface ObservedRun {
@@ -40,6 +42,8 @@ export interface EngineObserver {
   leasesLost?(reason: LeaseLoss, count: number): void;
   /** `count` lapsed leases of other instances were taken back to be run again. */
   takenOver?(count: number): void;
+  /** `count` occurrences of task `name` will not run, for `reason`. */
+  occurrencesSkipped?(name: string, reason: SkipReason, count: number): void;
 }
 
 const INGEST_RESULT: Readonly<Record<AcceptStatus | 'rejected', IngestResult>> = {
@@ -85,7 +89,7 @@ export class EngineEvents {
   runStarted(run: ObservedRun): void {
     if (this.observers.length === 0) return;
     // The aligned clock may trail Redis by a millisecond: a run is never early.
-    const lateMs = Math.max(0, this.clock.now() - run.started.dueMs);
+    const lateMs = Math.max(0, this.clock.now() - run.started.plannedMs);
     for (const observer of this.observers) {
       try {
         observer.runStarted?.(run, lateMs);
@@ -95,8 +99,8 @@ export class EngineEvents {
     }
   }
 
-  runSettled(run: ObservedRun, outcome: RunOutcome): void {
-    if (this.observers.length === 0 || outcome.outcome === 'unstarted') return;
+  runSettled(run: ObservedRun, outcome: SettledOutcome): void {
+    if (this.observers.length === 0) return;
     for (const observer of this.observers) {
       try {
         observer.runSettled?.(run, outcome.outcome);
@@ -127,6 +131,17 @@ export class EngineEvents {
       const end = results[i]?.code === 'retry' ? 'retried' : outcome.outcome;
       this.ended(run, end === 'error' ? 'failed' : end);
     });
+  }
+
+  occurrencesSkipped(name: string, reason: SkipReason, count: number): void {
+    if (this.observers.length === 0 || count <= 0) return;
+    for (const observer of this.observers) {
+      try {
+        observer.occurrencesSkipped?.(name, reason, count);
+      } catch (error) {
+        this.failed(error);
+      }
+    }
   }
 
   ingested(status: AcceptStatus | 'rejected'): void {

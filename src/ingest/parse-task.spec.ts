@@ -485,9 +485,11 @@ describe('parseTask: Interval and EndTime', () => {
 
   it('rejects EndTime without Interval', () => {
     expect(reasonFor(once({ EndTime: String(NOW / 1000 + 600) }))).toBe(
-      `EndTime "${NOW / 1000 + 600}" is only allowed on periodic tasks, but Interval is missing`,
+      `EndTime "${NOW / 1000 + 600}" is only allowed on periodic tasks, but Interval (or Cron) is missing`,
     );
-    expect(reasonFor(periodic({ Interval: null }))).toMatch(/^EndTime .* Interval is missing$/);
+    expect(reasonFor(periodic({ Interval: null }))).toMatch(
+      /^EndTime .* Interval \(or Cron\) is missing$/,
+    );
   });
 
   it('rejects EndTime before the first run, accepts EndTime equal to it', () => {
@@ -625,6 +627,73 @@ describe('parseTask: times against the clock', () => {
     const relative = once({ ToRunAt: undefined, ToRunAfter: '10' });
     expect(JSON.stringify(accept(relative, { nowMs: NOW + 1 }).spec)).toBe(
       JSON.stringify(accept(relative).spec),
+    );
+  });
+});
+
+describe('parseTask: Cron', () => {
+  /** A cron task with no start and no end: it starts now. */
+  function cron(fields: Record<string, unknown> = {}): Record<string, unknown> {
+    return withFields({ ID: 'nightly', Name: 'PeriodPingTask', Cron: '0 2 * * *' }, fields);
+  }
+
+  it("needs neither ToRunAt nor ToRunAfter: its first occurrence is the calendar's next", () => {
+    const result = accept(cron());
+    expect(result.dueMs).toBe(Date.UTC(2025, 10, 27, 2));
+    expect(JSON.stringify(result.spec)).toBe(
+      '{"id":"nightly","name":"PeriodPingTask","cron":"0 2 * * *","payload":{}}',
+    );
+  });
+
+  it('reads the calendar in its TimeZone', () => {
+    const berlin = accept(cron({ TimeZone: 'Europe/Berlin' }));
+    expect(berlin.dueMs).toBe(Date.UTC(2025, 10, 27, 1));
+    const tokyo = accept(cron({ Cron: '0 9 * * *', TimeZone: 'Asia/Tokyo' }));
+    expect(tokyo.dueMs).toBe(Date.UTC(2025, 10, 27, 0));
+  });
+
+  it('runs now when now is one of its points (6 fields: seconds first)', () => {
+    expect(accept(cron({ Cron: '0 0 12 * * *' })).dueMs).toBe(NOW);
+    expect(accept(cron({ Cron: '*/7 * * * * *' }), { nowMs: NOW + 1 }).dueMs).toBe(NOW + 7000);
+  });
+
+  it('starts at ToRunAt, or ToRunAfter from arrival, when given', () => {
+    const later = NOW + 3 * DAY;
+    expect(accept(cron({ ToRunAt: later / 1000 })).dueMs).toBe(later + 14 * HOUR);
+    expect(accept(cron({ ToRunAfter: 2 * 86400 })).dueMs).toBe(Date.UTC(2025, 10, 29, 2));
+    // A start in the past is no reason to run the occurrences before now.
+    expect(accept(cron({ ToRunAt: (NOW - 3 * DAY) / 1000 })).dueMs).toBe(Date.UTC(2025, 10, 27, 2));
+  });
+
+  it('ends at EndTime: refused when it comes before the first occurrence', () => {
+    const endTime = Date.UTC(2025, 10, 27, 1, 59, 59) / 1000;
+    expect(reasonFor(cron({ EndTime: endTime }))).toBe(
+      `EndTime ${endTime} (2025-11-27T01:59:59.000Z) is before the first run at ` +
+        '2025-11-27T02:00:00.000Z',
+    );
+    expect(accept(cron({ EndTime: endTime + 1 })).spec.endTimeMs).toBe((endTime + 1) * 1000);
+  });
+
+  it('refuses Cron with Interval, and a calendar field without Cron', () => {
+    expect(reasonFor(cron({ Interval: 60 }))).toBe(
+      'Cron and Interval cannot both be given: a task has one recurrence',
+    );
+    expect(reasonFor(periodic({ TimeZone: 'UTC' }))).toBe('TimeZone is only allowed with Cron');
+  });
+
+  it('keeps the rules in the stored text, in TaskSpec order', () => {
+    const result = accept(
+      cron({ MaxLateness: 60, Jitter: 30, Overlap: 'bufferOne', CatchUp: 'all', CatchUpMax: 3 }),
+    );
+    expect(JSON.stringify(result.spec)).toBe(
+      '{"id":"nightly","name":"PeriodPingTask","cron":"0 2 * * *","catchUp":"all",' +
+        '"catchUpMax":3,"overlap":"bufferOne","jitterMs":30000,"maxLatenessMs":60000,"payload":{}}',
+    );
+  });
+
+  it('gives the same stored text at any arrival time (a declared schedule stays one)', () => {
+    expect(JSON.stringify(accept(cron(), { nowMs: NOW + 5 * DAY }).spec)).toBe(
+      JSON.stringify(accept(cron()).spec),
     );
   });
 });

@@ -291,10 +291,11 @@ export function missingDueTime(): FieldError {
   return new FieldError('ToRunAt or ToRunAfter is required');
 }
 
-/** Reason for `EndTime` on a message without `Interval`. */
+/** Reason for `EndTime` on a message without `Interval` or `Cron`. */
 export function endTimeWithoutInterval(value: unknown): FieldError {
   return new FieldError(
-    `EndTime ${describeValue(value)} is only allowed on periodic tasks, but Interval is missing`,
+    `EndTime ${describeValue(value)} is only allowed on periodic tasks, but Interval (or Cron) ` +
+      'is missing',
   );
 }
 
@@ -303,10 +304,20 @@ export const MAX_RETRIES = 100;
 
 /** `Retries`: a whole number of attempts after the first, from 0 to MAX_RETRIES. */
 export function parseRetries(value: unknown, field = 'Retries'): number | FieldError {
+  return parseWholeNumber(value, field, 0, MAX_RETRIES);
+}
+
+/** A whole number from `min` to `max`, as a JSON number or a string of digits. */
+export function parseWholeNumber(
+  value: unknown,
+  field: string,
+  min: number,
+  max: number,
+): number | FieldError {
   const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_RETRIES) {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < min || count > max) {
     return new FieldError(
-      `${field} must be a whole number from 0 to ${MAX_RETRIES}, got ${describeValue(value)}`,
+      `${field} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`,
     );
   }
   return count;

@@ -180,8 +180,7 @@ describe('TaskIngestService', () => {
       expect(item).toMatchObject({
         id: '7',
         dueMs: T0 + 90_000,
-        intervalMs: 30_000,
-        endTimeMs: T0 + 3_600_000,
+        period: { intervalMs: 30_000, endTimeMs: T0 + 3_600_000 },
       });
       expect(decodeRecord(item.record)).toMatchObject({
         id: '7',

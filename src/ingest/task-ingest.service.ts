@@ -9,7 +9,7 @@ import { OutageLog } from '../logging/outage-log';
 import type { AcceptItem, AcceptStatus, TaskStore } from '../store/task-store';
 import type { Claim } from '../domain/claim';
 import { TaskRegistry } from '../tasks/task-registry';
-import { acceptItem } from './accept-item';
+import { acceptItem } from '../store/accept-item';
 import type { UnreadableEntry } from './stream-entries';
 import { deadLetterEntry } from './dead-letter';
 import { DelayTaskTransport } from './delay-task.transport';

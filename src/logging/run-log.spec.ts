@@ -8,7 +8,7 @@ const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 useFakeTime(T0);
 
 const run: ObservedRun = {
-  started: { id: '42', token: 7, dueMs: T0 - 3, record: '{}', attempt: 1 },
+  started: { id: '42', token: 7, dueMs: T0 - 3, plannedMs: T0 - 3, record: '{}', attempt: 1 },
   name: 'OncePingTask',
 };
 

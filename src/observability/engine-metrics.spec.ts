@@ -3,7 +3,7 @@ import type { ObservedRun } from '../engine/engine-events';
 import { EngineMetrics } from './engine-metrics';
 
 const run = (name: string): ObservedRun => ({
-  started: { id: '1', token: 1, dueMs: 0, record: '{}', attempt: 1 },
+  started: { id: '1', token: 1, dueMs: 0, plannedMs: 0, record: '{}', attempt: 1 },
   name,
 });
 

@@ -5,6 +5,7 @@ import type {
   LeaseLoss,
   ObservedRun,
   RunEnd,
+  SkipReason,
 } from '../engine/engine-events';
 import { LATENESS_BUCKETS_MS } from './lateness-buckets';
 import { scrapedCounter } from './scraped-counter';
@@ -30,6 +31,7 @@ const LEASE_LOSSES: readonly LeaseLoss[] = [
   'cancelled',
   'expired',
 ];
+const SKIP_REASONS: readonly SkipReason[] = ['missed', 'expired'];
 /** The `name` of runs of a task whose name no handler here has: one series, however many. */
 export const UNREGISTERED = '(unregistered)';
 
@@ -37,6 +39,7 @@ export const UNREGISTERED = '(unregistered)';
 interface NameSeries {
   lateness: { observe(value: number): void };
   ends: Record<RunEnd, number>;
+  skipped: Record<SkipReason, number>;
 }
 
 /**
@@ -75,6 +78,20 @@ export class EngineMetrics implements EngineObserver {
       () =>
         [...this.series].flatMap(([name, { ends }]) =>
           RUN_ENDS.map((outcome) => [{ name, outcome }, ends[outcome]] as const),
+        ),
+    );
+    scrapedCounter(
+      registry,
+      {
+        name: 'delaytask_occurrences_skipped_total',
+        help:
+          'Occurrences this instance decided not to run, by task name and reason (missed: their ' +
+          'CatchUp or Overlap rule; expired: they would have started past MaxLateness).',
+        labelNames: ['name', 'reason'],
+      },
+      () =>
+        [...this.series].flatMap(([name, { skipped }]) =>
+          SKIP_REASONS.map((reason) => [{ name, reason }, skipped[reason]] as const),
         ),
     );
     scrapedCounter(
@@ -130,13 +147,21 @@ export class EngineMetrics implements EngineObserver {
     this.takeovers += count;
   }
 
+  occurrencesSkipped(name: string, reason: SkipReason, count: number): void {
+    this.seriesOf(name).skipped[reason] += count;
+  }
+
   /** A name's series, made (at 0: a rate over a series that appears later misses its start). */
   private seriesOf(name: string): NameSeries {
     const label = this.isTaskName(name) ? name : UNREGISTERED;
     let series = this.series.get(label);
     if (!series) {
       this.lateness.zero({ name: label });
-      series = { lateness: this.lateness.labels(label), ends: zeros(RUN_ENDS) };
+      series = {
+        lateness: this.lateness.labels(label),
+        ends: zeros(RUN_ENDS),
+        skipped: zeros(SKIP_REASONS),
+      };
       this.series.set(label, series);
     }
     return series;

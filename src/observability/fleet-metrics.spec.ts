@@ -10,6 +10,8 @@ const READING: FleetReading = {
     done: 40,
     deadLetters: 3,
     oldestDueLagMs: 1500,
+    missed: 0,
+    expired: 0,
   },
   instances: [
     { id: 'a', concurrency: 2, running: 1, claimed: 4, at: 0, startedAt: 0 },

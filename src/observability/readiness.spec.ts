@@ -19,6 +19,8 @@ const STATS: TaskStats = {
   done: 0,
   deadLetters: 0,
   oldestDueLagMs: 0,
+  missed: 0,
+  expired: 0,
 };
 
 /** What the stand-in's stats() answers: counts, or a promise that never settles (Redis away). */

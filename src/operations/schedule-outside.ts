@@ -1,5 +1,5 @@
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { acceptItem } from '../ingest/accept-item';
+import { acceptItem } from '../store/accept-item';
 import { parseTask } from '../ingest/parse-task';
 import { readTaskMessage } from '../ingest/task-message.deserializer';
 import type { TaskStore } from '../store/task-store';

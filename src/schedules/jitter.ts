@@ -10,7 +10,7 @@ const TWO_TO_THE_32 = 2 ** 32;
  * Definition (the store's Lua computes the same with `redis.sha1hex`, keep the two identical):
  * u = the first 8 hex digits of SHA-1(`${id}|${occurrenceMs}`) as an unsigned 32-bit integer,
  * offset = floor(u * jitterMs / 2^32); 0 when jitterMs <= 0. `occurrenceMs` is written as plain
- * decimal digits (in Lua `string.format('%d', ms)`, not `tostring`, which gives 1.7e+12). Both
+ * decimal digits (in Lua `string.format('%d', ms)`: `tostring` writes 1e+14 from 10^14 on). Both
  * sides evaluate the expression in doubles, so they agree bit for bit.
  */
 export function jitterOffsetMs(id: string, occurrenceMs: number, jitterMs: number): number {

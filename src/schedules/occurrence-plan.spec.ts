@@ -132,8 +132,7 @@ describe('nextOccurrence', () => {
     it.each([
       ['skip', 'one', T + 8 * S, 3],
       ['bufferOne', 'one', T + 6 * S, 2],
-      ['allowAll', 'one', T + 2 * S, 0],
-      ['allowAll', 'all', T + 2 * S, 0],
+      ['skip', 'all', T + 8 * S, 3],
     ] as const)('%s (catchUp %s): next %d, %d missed', (overlap, catchUp, nextMs, missed) => {
       const next = nextOccurrence(
         EVERY_2S,
@@ -144,14 +143,15 @@ describe('nextOccurrence', () => {
       expect(next).toEqual({ nextMs, missed, missedIsExact: true });
     });
 
-    it('allowAll with catchUp all keeps only the latest catchUpMax', () => {
+    it('allowAll: the schedule moved on as the occurrence started (it was handed off), so none fell due during it', () => {
+      const handedOff = { dueMs: T, startMs: T, endMs: T };
       const next = nextOccurrence(
         EVERY_2S,
-        policies({ overlap: 'allowAll', catchUp: 'all', catchUpMax: 2 }),
-        ran,
+        policies({ overlap: 'allowAll' }),
+        handedOff,
         undefined,
       );
-      expect(next).toEqual({ nextMs: T + 4 * S, missed: 1, missedIsExact: true });
+      expect(next).toEqual({ nextMs: T + 2 * S, missed: 0, missedIsExact: true });
     });
 
     it('bufferOne with catchUp all: the latest of B, then A fills the rest of the cap', () => {

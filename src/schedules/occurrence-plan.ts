@@ -86,8 +86,9 @@ export interface NextOccurrence {
  * occurrence that did not run, missed or expired, passes endMs = startMs).
  *   - A = the points in (dueMs, startMs], due before it started: kept with catchUp 'all', else
  *     missed.
- *   - B = the points in (startMs, endMs], due while it ran: overlap 'allowAll' keeps them all,
- *     'bufferOne' the latest, 'skip' none.
+ *   - B = the points in (startMs, endMs], due while it ran: overlap 'bufferOne' keeps the latest,
+ *     'skip' none. ('allowAll' has no B: such an occurrence is handed off to a task of its own as
+ *     it starts, and the schedule moves on at once, with endMs = startMs.)
  *   - With catchUp 'all' at most the latest `catchUpMax` of the kept ones stay kept.
  * The next is the oldest kept one, which runs at once, else the first point after `endMs`. Every
  * other point in (dueMs, endMs] is missed. The kept ones after the next are not carried along:
@@ -103,18 +104,10 @@ export function nextOccurrence(
   const keepAll = policies.catchUp === 'all';
   const cap = keepAll ? catchUpCap(policies) : Infinity;
 
-  // B first: with catchUp 'all' its kept points take the cap before A's do (they are later).
-  const b = pointsBetween(recurrence, at.startMs, Math.min(at.endMs, last), keepAll ? cap : 1);
-  let bKept = 0;
-  let oldestB: number | undefined;
-  if (policies.overlap === 'allowAll') {
-    bKept = Math.min(b.count, cap);
-    // Capped, the oldest kept is the oldest of the latest `cap`; uncapped, B's first point.
-    if (bKept > 0) oldestB = keepAll ? b.latest[0] : recurrence.firstAfter(at.startMs);
-  } else if (policies.overlap === 'bufferOne') {
-    bKept = Math.min(b.count, 1);
-    if (bKept > 0) oldestB = b.latest[b.latest.length - 1];
-  }
+  // B first: its kept point is later than A's, so it takes the catch-up cap first.
+  const b = pointsBetween(recurrence, at.startMs, Math.min(at.endMs, last), 1);
+  const bKept = policies.overlap === 'bufferOne' ? Math.min(b.count, 1) : 0;
+  const oldestB = bKept > 0 ? b.latest[b.latest.length - 1] : undefined;
 
   const aRoom = keepAll ? cap - bKept : 0;
   const a = pointsBetween(recurrence, at.dueMs, Math.min(at.startMs, last), aRoom);

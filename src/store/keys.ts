@@ -7,7 +7,10 @@ export const DEFAULT_KEY_PREFIX = 'remote-task0:';
 export class TaskKeys {
   /** HASH id -> record (JSON of TaskSpec, doubling as the content fingerprint). */
   readonly tasks: string;
-  /** HASH id -> `intervalMs|endTimeMs` of periodic tasks: the scripts never decode a record. */
+  /**
+   * HASH id -> `intervalMs|endTimeMs|jitterMs` of periodic tasks (a cron task has no interval):
+   * marks a task periodic, as the scripts never decode a record.
+   */
   readonly period: string;
   /** ZSET id -> due time ms (pending, not claimed). */
   readonly due: string;
@@ -49,6 +52,8 @@ export class TaskKeys {
   readonly dead: string;
   /** STRING total bytes of the entries in `dead`. */
   readonly deadBytes: string;
+  /** HASH `missed` | `expired` -> occurrences that did not run, fleet-wide, since ever. */
+  readonly counters: string;
 
   /** Channel (not a key) on which instances hear about runs to stop: `cancel <id> <token>`. */
   readonly control: string;
@@ -78,6 +83,7 @@ export class TaskKeys {
     this.failedBytes = `${p}failedBytes`;
     this.instances = `${p}instances`;
     this.taskTypes = `${p}taskTypes`;
+    this.counters = `${p}counters`;
     this.dead = `${p}dead`;
     this.deadBytes = `${p}deadBytes`;
     this.control = `${prefix}control`;

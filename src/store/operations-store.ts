@@ -47,6 +47,10 @@ export interface TaskStats {
   deadLetters: number;
   /** How overdue the oldest task due but not yet claimed is (0 when none is overdue). */
   oldestDueLagMs: number;
+  /** Occurrences of periodic tasks skipped by their catch-up or overlap rules, since ever. */
+  missed: number;
+  /** Occurrences that did not run because they would have started past their MaxLateness. */
+  expired: number;
 }
 
 /** The sorted set of ids each listed state lives in. */
@@ -162,15 +166,15 @@ export class OperationsStore {
       .llen(k.dead)
       .zrange(k.due, 0, 0, 'WITHSCORES')
       .time()
+      .hmget(k.counters, 'missed', 'expired')
       .exec();
-    const [live, running, failed, cancelled, done, deadLetters, oldest, time] = execResults(
-      'stats',
-      results,
-    );
+    const [live, running, failed, cancelled, done, deadLetters, oldest, time, counters] =
+      execResults('stats', results);
     const count = (value: unknown) => asInt('stats', value, 'count');
     const [seconds, micros] = asArray('TIME', time, 2, 1);
     const nowMs = count(seconds) * 1000 + Math.floor(count(micros) / 1000);
     const oldestDue = asArray('stats', oldest, 0, 2);
+    const [missed, expired] = asArray('stats', counters, 2, 2);
     const oldestDueMs = oldestDue.length === 0 ? nowMs : Number(oldestDue[1]);
     return {
       pending: count(live) - count(failed) - count(cancelled),
@@ -180,6 +184,8 @@ export class OperationsStore {
       done: count(done),
       deadLetters: count(deadLetters),
       oldestDueLagMs: Math.max(0, nowMs - oldestDueMs),
+      missed: count(missed ?? 0),
+      expired: count(expired ?? 0),
     };
   }
 }

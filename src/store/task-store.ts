@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import type { Claim, ClaimRef, RunOutcome, StartedRun } from '../domain/claim';
+import type { Claim, ClaimRef, RunOutcome, ScheduleStep, StartedRun } from '../domain/claim';
 import { UnexpectedReplyError } from './errors';
 import type { TaskKeys } from './keys';
 import type { ScriptArg } from './redis-commands';
@@ -13,9 +13,11 @@ export interface AcceptItem {
   /** `JSON.stringify` of the TaskSpec; equal strings mean the same submission. */
   record: string;
   dueMs: number;
-  /** Set for periodic tasks: the scripts read the grid from here, never from the record. */
-  intervalMs?: number;
-  endTimeMs?: number;
+  /**
+   * Set exactly for periodic tasks, in a field of their own (the scripts never decode a record):
+   * what marks a task periodic, and its Jitter, which startRuns applies.
+   */
+  period?: { intervalMs?: number; endTimeMs?: number; jitterMs?: number };
 }
 export type { AcceptStatus, CompleteCode, LostReason } from './script-codes';
 export interface AcceptResult {
@@ -30,8 +32,8 @@ export interface StartResult {
   stale: Claim[];
   /** Not to start before `atMs` (not due yet by the Redis clock, or an old run may still run). */
   later: { claim: Claim; atMs: number }[];
-  /** Ended as failed: its runs were lost `lost` times. */
-  stalled: { claim: Claim; lost: number }[];
+  /** Not started again: its runs were lost `lost` times; the runner ends it (`stalled`). */
+  stalled: { claim: Claim; lost: number; record: string }[];
 }
 export interface CompleteResult {
   code: CompleteCode;
@@ -162,9 +164,7 @@ export class TaskStore {
     const reply = asArray(
       'startRuns',
       await this.redis.startRuns(
-        ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
-        ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
-        ...[k.stalls, k.history, k.historyAt],
+        ...[k.tasks, k.leased, k.lease, k.attempts, k.period, k.superseded, k.running, k.stalls],
         positive('leaseMs', leaseMs),
         ms('maxStalls', this.limits.maxStalls),
         ...pairs(claims),
@@ -189,6 +189,7 @@ export class TaskStore {
             ...claim,
             record: asString('startRuns', reply[at + 1], 'record'),
             attempt,
+            plannedMs: asInt('startRuns', reply[at + 3], 'atMs'),
           });
           break;
         case 'stale':
@@ -199,7 +200,11 @@ export class TaskStore {
           result.later.push({ claim, atMs: asInt('startRuns', reply[at + 3], 'atMs') });
           break;
         case 'stalled':
-          result.stalled.push({ claim, lost: attempt });
+          result.stalled.push({
+            claim,
+            lost: attempt,
+            record: asString('startRuns', reply[at + 1], 'record'),
+          });
           break;
       }
     });
@@ -249,28 +254,13 @@ export class TaskStore {
       positive('leaseMs', leaseMs),
     ];
     const at = Date.now();
-    for (const o of outcomes) {
-      if (o.outcome === 'error' || o.outcome === 'timeout') {
-        const failure = JSON.stringify({
-          outcome: o.outcome,
-          error: o.error,
-          at,
-          attempt: o.attempt,
-        });
-        const retry = o.retry
-          ? [positive('maxAttempts', o.retry.maxAttempts), ms('retryDelayMs', o.retry.delayMs)]
-          : ['', ''];
-        args.push(o.id, token(o.token), o.outcome, failure, ...retry);
-      } else {
-        args.push(o.id, token(o.token), o.outcome, '', '', '');
-      }
-    }
+    for (const o of outcomes) args.push(o.id, token(o.token), o.outcome, ...outcomeArgs(o, at));
     const reply = asArray(
       'completeRuns',
       await this.redis.completeRuns(
         ...[k.tasks, k.due, k.leased, k.lease, k.fence, k.attempts, k.period],
         ...[k.completed, k.failed, k.failures, k.failedBytes, k.superseded, k.running],
-        ...[k.stalls, k.history, k.historyAt],
+        ...[k.stalls, k.history, k.historyAt, k.counters],
         ...args,
       ),
       1,
@@ -393,7 +383,43 @@ export class TaskStore {
 }
 
 function period(item: AcceptItem): string {
-  if (item.intervalMs === undefined) return '';
-  const end = item.endTimeMs === undefined ? '' : ms('endTimeMs', item.endTimeMs);
-  return `${positive('intervalMs', item.intervalMs)}|${end}`;
+  if (item.period === undefined) return '';
+  const { intervalMs, endTimeMs, jitterMs } = item.period;
+  const interval = intervalMs === undefined ? '' : positive('intervalMs', intervalMs);
+  const end = endTimeMs === undefined ? '' : ms('endTimeMs', endTimeMs);
+  const jitter = jitterMs === undefined ? '' : ms('jitterMs', jitterMs);
+  return `${interval}|${end}|${jitter}`;
+}
+
+/**
+ * completeRuns' arguments after id, token and outcome: the failure JSON, the retry policy, the
+ * next occurrence and the missed count (see completeRuns-17.lua).
+ */
+function outcomeArgs(o: RunOutcome, at: number): ScriptArg[] {
+  switch (o.outcome) {
+    case 'abandoned':
+    case 'unstarted':
+      return ['', '', '', '', ''];
+    case 'ok':
+    case 'missed':
+      return ['', '', '', ...scheduleArgs(o.schedule)];
+    default: {
+      const failure = JSON.stringify({
+        outcome: o.outcome,
+        error: o.error,
+        at,
+        attempt: o.attempt,
+      });
+      const retry = o.retry
+        ? [positive('maxAttempts', o.retry.maxAttempts), ms('retryDelayMs', o.retry.delayMs)]
+        : ['', ''];
+      return [failure, ...retry, ...scheduleArgs(o.schedule)];
+    }
+  }
+}
+
+function scheduleArgs(schedule: ScheduleStep | undefined): ScriptArg[] {
+  if (!schedule) return ['', ''];
+  const { nextMs, missed } = schedule;
+  return [nextMs === undefined ? '' : ms('nextMs', nextMs), missed > 0 ? ms('missed', missed) : ''];
 }

@@ -9,13 +9,20 @@ const quiet: LoggerService = {
   error: () => undefined,
   warn: () => undefined,
 };
-const started: StartedRun = { id: 'task-1', dueMs: 1000, token: 7, record: '{}', attempt: 2 };
+const started: StartedRun = {
+  id: 'task-1',
+  dueMs: 1000,
+  plannedMs: 1000,
+  token: 7,
+  record: '{}',
+  attempt: 2,
+};
 
 /** A run of `invoke`, with every outcome it reports. */
 function runOf(invoke: (context: TaskContext) => unknown, timeoutMs = 10_000) {
   const settled: RunOutcome[] = [];
   const spec = { id: started.id, name: 'Probe', payload: {} };
-  const run = new Run(started, spec, Infinity, (_run, outcome) => settled.push(outcome));
+  const run = new Run(started, spec, 1000, Infinity, (_run, outcome) => settled.push(outcome));
   run.start(timeoutMs, quiet, invoke);
   return { run, settled };
 }

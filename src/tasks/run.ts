@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RunOutcome, StartedRun } from '../domain/claim';
+import type { SettledOutcome, StartedRun } from '../domain/claim';
 import type { TaskSpec } from '../domain/task-spec';
 import { errorWithCauses } from '../logging/error-causes';
 import { TaskAbortedError } from './errors/task-aborted.error';
@@ -26,8 +26,10 @@ export class Run {
     readonly started: StartedRun,
     /** The task its record holds; undefined when the record is not a valid task. */
     readonly spec: TaskSpec | undefined,
+    /** When it started, by the Redis clock (as this host estimates it). */
+    readonly startMs: number,
     leaseUntil: number,
-    private readonly onSettled: (run: Run, outcome: RunOutcome, error?: string) => void,
+    private readonly onSettled: (run: Run, outcome: SettledOutcome, error?: string) => void,
   ) {
     this.leaseUntil = leaseUntil;
   }

@@ -2,11 +2,8 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { Expose, Transform } from 'class-transformer';
 import { IsString } from 'class-validator';
 import { runInThisContext } from 'node:vm';
-import {
-  InMemoryRunStore,
-  OTHER_INSTANCE,
-  type TaskTimes,
-} from '../../test/support/in-memory-run-store';
+import { OTHER_INSTANCE, type TaskTimes } from '../../test/support/in-memory-run-store';
+import { InMemoryTaskStore } from '../../test/support/in-memory-task-store';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { defaultOptions } from '../config/default-options';
 import type { CompleteCode } from '../store/task-store';
@@ -16,6 +13,7 @@ import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import type { TaskContext } from './task-context';
 import type { TaskRegistry, TaskType } from './task-registry';
 import { TaskRunner } from './task-runner.service';
+import { jitterOffsetMs } from '../schedules/jitter';
 import type { TaskSpec } from '../domain/task-spec';
 
 const ME = 'instance-under-test';
@@ -178,7 +176,7 @@ class Unreadable {
   readonly field!: string;
 }
 
-interface TaskSetup extends Partial<TaskTimes> {
+interface TaskSetup extends Partial<Pick<TaskTimes, 'dueMs'>> {
   name?: string;
   spec?: Partial<TaskSpec>;
   /** The stored record as is, for records ingest would never write. */
@@ -188,7 +186,7 @@ interface TaskSetup extends Partial<TaskTimes> {
 /** A runner on the fake store, with the probe registered as `Probe`. */
 class Harness {
   readonly options: DelayTaskOptions;
-  readonly store: InMemoryRunStore;
+  readonly store: InMemoryTaskStore;
   readonly probe = new ProbeHandler();
   readonly runner: TaskRunner;
   /** What `onNextOccurrences` listeners received. */
@@ -205,7 +203,7 @@ class Harness {
   ) {
     this.options = { ...defaultOptions(), instanceId: ME, concurrency: 1, ...setup.options };
     const { leaseMs, maxStalls } = this.options;
-    this.store = new InMemoryRunStore({ leaseMs, maxStalls });
+    this.store = new InMemoryTaskStore({ leaseMs, maxStalls });
     const handlers = Object.entries({ Probe: this.probe, ...setup.handlers });
     const types = new Map<string, TaskType>([
       ...handlers.map(([name, handler]): [string, TaskType] => [name, { handler, options: {} }]),
@@ -219,8 +217,11 @@ class Harness {
   task(setup: TaskSetup = {}): Claim {
     const id = `task-${++this.ids}`;
     const record = setup.record ?? recordOf(id, setup.name ?? 'Probe', setup.spec);
-    const { dueMs = Date.now(), intervalMs, endTimeMs } = setup;
-    return this.store.addClaimed(id, record, { dueMs, intervalMs, endTimeMs }, ME);
+    const { dueMs = Date.now(), spec = {} } = setup;
+    // A periodic task has a period entry, as acceptItem writes it.
+    const periodic = spec.intervalMs !== undefined || spec.cron !== undefined;
+    const period = periodic ? { jitterMs: spec.jitterMs } : undefined;
+    return this.store.addClaimed(id, record, { dueMs, period }, ME);
   }
 
   /** Hands claims to the runner, as the wheel does when they fall due. */
@@ -360,7 +361,7 @@ describe('TaskRunner', () => {
     const losses: {
       reason: string;
       kind: AbortKind;
-      lose: (store: InMemoryRunStore, id: string) => void;
+      lose: (store: InMemoryTaskStore, id: string) => void;
     }[] = [
       { reason: 'takenOver', kind: 'taken-over', lose: (store, id) => void store.takeOver(id) },
       {
@@ -770,20 +771,41 @@ describe('TaskRunner', () => {
       h.store.reclaimExpired();
     }
 
-    it('stalled: not run, nothing written; the store ended the occurrence as failed', async () => {
+    it("stalled: not run; recorded as failed (outcome stalled), with the store's count of lost runs", async () => {
       const h = new Harness({ options: { maxStalls: 1 } });
       const id = 'stalls';
       h.store.addTask(id, recordOf(id, 'Probe'), { dueMs: Date.now() });
       await runDiesElsewhere(h, id);
       await runDiesElsewhere(h, id);
 
-      await h.fire(h.store.claim(id, ME));
+      const claim = h.store.claim(id, ME);
+      await h.fire(claim);
       await advance(LEASE_MS);
       expect(h.probe.runs).toHaveLength(0);
-      expect(h.store.callsOf('completeRuns')).toEqual([]);
+      expect(h.written(id)).toEqual([{ token: claim.token, outcome: 'stalled', code: 'failed' }]);
       expect(h.store.isFailed(id)).toBe(true);
       expect(h.store.failureOf(id)).toContain('"outcome":"stalled"');
+      expect(h.store.failureOf(id)).toContain('lost 2 time(s)');
       expect(logs.lines.some((line) => line.startsWith('error') && line.includes(id))).toBe(true);
+    });
+
+    it('stalled, periodic: the schedule moves on to its next occurrence', async () => {
+      const h = new Harness({ options: { maxStalls: 1 } });
+      const id = 'stalls-periodic';
+      const record = recordOf(id, 'Probe', { intervalMs: 1000 });
+      h.store.addTask(id, record, { dueMs: T0, period: {} });
+      await runDiesElsewhere(h, id);
+      await runDiesElsewhere(h, id);
+
+      await h.fire(h.store.claim(id, ME));
+      await tick();
+      expect(h.probe.runs).toHaveLength(0);
+      // Two leases lapsed (2 × LEASE_MS after T0): the next occurrence is the first after now.
+      const now = Date.now();
+      expect(h.store.dueAt(id) ?? h.store.leaseOf(id)?.dueMs).toBe(
+        T0 + Math.ceil((now - T0 + 1) / 1000) * 1000,
+      );
+      expect(h.store.isFailed(id)).toBe(false);
     });
 
     it('later: retried at the time Redis gave, not before', async () => {
@@ -931,10 +953,166 @@ describe('TaskRunner', () => {
     });
   });
 
+  describe('schedules: what runs, what is missed, what expires', () => {
+    /** The schedule step the store was told with the task's outcome. */
+    function stepOf(h: Harness, id: string) {
+      const written = h.store.written.filter(({ outcome }) => outcome.id === id);
+      const last = written[written.length - 1]?.outcome;
+      return last && 'schedule' in last ? last.schedule : undefined;
+    }
+
+    it('CatchUp skip: an occurrence fired after later ones fell due is not run; all of them count as missed', async () => {
+      const h = new Harness();
+      const late = h.task({ dueMs: T0, spec: { intervalMs: 1000, catchUp: 'skip' } });
+      await advanceTo(T0 + 2500);
+      await h.fire(late);
+      expect(h.probe.runs).toHaveLength(0);
+      expect(h.written(late.id)).toEqual([{ token: late.token, outcome: 'missed', code: 'next' }]);
+      // T0, T0 + 1000 and T0 + 2000 fell due meanwhile; the schedule goes on at T0 + 3000.
+      expect(stepOf(h, late.id)).toEqual({ nextMs: T0 + 3000, missed: 3 });
+    });
+
+    it('CatchUp one (the default): the late occurrence runs once; those it collapses count as missed', async () => {
+      const h = new Harness();
+      const late = h.task({ dueMs: T0, spec: { intervalMs: 1000 } });
+      await advanceTo(T0 + 2500);
+      await h.fire(late);
+      h.probe.byToken(late.token).finish();
+      await tick();
+      expect(h.written(late.id)).toEqual([{ token: late.token, outcome: 'ok', code: 'next' }]);
+      expect(stepOf(h, late.id)).toEqual({ nextMs: T0 + 3000, missed: 2 });
+    });
+
+    it('CatchUp all: the occurrences that fell due run one after another', async () => {
+      const h = new Harness();
+      const late = h.task({ dueMs: T0, spec: { intervalMs: 1000, catchUp: 'all' } });
+      await advanceTo(T0 + 2500);
+      await h.fire(late);
+      h.probe.byToken(late.token).finish();
+      await tick();
+      expect(stepOf(h, late.id)).toEqual({ nextMs: T0 + 1000, missed: 0 });
+    });
+
+    it('Overlap bufferOne: of the occurrences due while it ran, the latest runs next', async () => {
+      const h = new Harness();
+      const long = h.task({ dueMs: T0, spec: { intervalMs: 1000, overlap: 'bufferOne' } });
+      await h.fire(long);
+      await advanceTo(T0 + 2500);
+      h.probe.byToken(long.token).finish();
+      await tick();
+      expect(stepOf(h, long.id)).toEqual({ nextMs: T0 + 2000, missed: 1 });
+    });
+
+    it('Overlap skip (the default): the schedule goes on after the run, those due meanwhile missed', async () => {
+      const h = new Harness();
+      const long = h.task({ dueMs: T0, spec: { intervalMs: 1000 } });
+      await h.fire(long);
+      await advanceTo(T0 + 2500);
+      h.probe.byToken(long.token).finish();
+      await tick();
+      expect(stepOf(h, long.id)).toEqual({ nextMs: T0 + 3000, missed: 2 });
+    });
+
+    it('Overlap allowAll: each occurrence runs as a task of its own, beside the ones still running', async () => {
+      const h = new Harness({ options: { concurrency: 4 } });
+      const schedule = h.task({ dueMs: T0, spec: { intervalMs: 1000, overlap: 'allowAll' } });
+      await h.fire(schedule);
+      await tick();
+      expect(h.probe.runs.map((run) => run.task.id)).toEqual([`${schedule.id}@${T0}`]);
+      expect(h.written(schedule.id)).toEqual([
+        { token: schedule.token, outcome: 'ok', code: 'next' },
+      ]);
+
+      await h.fire(...h.next.splice(0));
+      await advanceTo(T0 + 1000);
+      await tick();
+      // The first still runs: the second occurrence started beside it.
+      expect(h.probe.runs.map((run) => run.task.id)).toEqual([
+        `${schedule.id}@${T0}`,
+        `${schedule.id}@${T0 + 1000}`,
+      ]);
+      expect(h.probe.runs.map((run) => run.ctx.scheduledAt)).toEqual([T0, T0 + 1000]);
+      for (const run of h.probe.runs) run.finish();
+      await tick();
+      expect(h.written(`${schedule.id}@${T0}`)).toEqual([
+        expect.objectContaining({ outcome: 'ok', code: 'done' }),
+      ]);
+    });
+
+    it('Overlap allowAll: an occurrence handed off twice (a crash in between) is stored and run once', async () => {
+      const h = new Harness({ options: { concurrency: 4 } });
+      const spec: Partial<TaskSpec> = { intervalMs: 1000, overlap: 'allowAll' };
+      const schedule = h.task({ dueMs: T0, spec });
+      // The schedule's outcome never lands (as if this instance died): its lease lapses, and the
+      // occurrence is fired again.
+      h.store.setLink('paused', 'completeRuns');
+      await h.fire(schedule);
+      await tick();
+      await advance(LEASE_MS + 1);
+      h.store.reclaimExpired();
+      await h.fire(h.store.claim(schedule.id, ME));
+      await tick();
+      expect(h.probe.runs.map((run) => run.task.id)).toEqual([`${schedule.id}@${T0}`]);
+    });
+
+    it('MaxLateness: a once task that would start too late is not run and is recorded expired', async () => {
+      const h = new Harness();
+      const late = h.task({ dueMs: T0, spec: { maxLatenessMs: 1000 } });
+      await advanceTo(T0 + 5000);
+      await h.fire(late);
+      expect(h.probe.runs).toHaveLength(0);
+      expect(h.written(late.id)).toEqual([
+        { token: late.token, outcome: 'expired', code: 'failed' },
+      ]);
+      expect(h.store.failureOf(late.id)).toContain('"outcome":"expired"');
+      expect(h.store.failureOf(late.id)).toContain('more than its MaxLateness of 1000 ms');
+    });
+
+    it('MaxLateness: a task that starts within it runs', async () => {
+      const h = new Harness();
+      const onTime = h.task({ dueMs: T0, spec: { maxLatenessMs: 1000 } });
+      await advanceTo(T0 + 900);
+      await h.fire(onTime);
+      expect(h.probe.runs).toHaveLength(1);
+    });
+
+    it("Cron: the next occurrence is the calendar's, computed here and handed to the store", async () => {
+      const h = new Harness();
+      const cron = h.task({ dueMs: T0, spec: { cron: '*/2 * * * * *' } });
+      await h.fire(cron);
+      await advanceTo(T0 + 300);
+      h.probe.byToken(cron.token).finish();
+      await tick();
+      expect(stepOf(h, cron.id)).toEqual({ nextMs: T0 + 2000, missed: 0 });
+      expect(h.next).toEqual([expect.objectContaining({ id: cron.id, dueMs: T0 + 2000 })]);
+    });
+
+    it('Cron past its EndTime: no next occurrence; the task is done', async () => {
+      const h = new Harness();
+      const last = h.task({ dueMs: T0, spec: { cron: '*/2 * * * * *', endTimeMs: T0 + 1999 } });
+      await h.fire(last);
+      h.probe.byToken(last.token).finish();
+      await tick();
+      expect(stepOf(h, last.id)).toEqual({ missed: 0 });
+      expect(h.written(last.id)).toEqual([{ token: last.token, outcome: 'ok', code: 'done' }]);
+    });
+
+    it('Jitter: starts at its planned point within [due, due + Jitter), alike for every instance; scheduledAt stays the due time', async () => {
+      const h = new Harness();
+      const spread = h.task({ dueMs: T0, spec: { intervalMs: 60_000, jitterMs: 10_000 } });
+      const plannedMs = T0 + jitterOffsetMs(spread.id, T0, 10_000);
+      await h.fire(spread);
+      await advanceTo(plannedMs - 1);
+      expect(h.probe.runs).toHaveLength(0);
+      await advanceTo(plannedMs);
+      expect(h.probe.byToken(spread.token).ctx.scheduledAt).toBe(T0);
+    });
+  });
+
   describe('next occurrences', () => {
     it('one that completeRuns claimed goes to the listeners, and runs when due', async () => {
       const h = new Harness();
-      const first = h.task({ intervalMs: 1000 });
+      const first = h.task({ spec: { intervalMs: 1000 } });
       await h.fire(first);
       await advanceTo(T0 + 200);
       h.probe.byToken(first.token).finish();
@@ -952,7 +1130,7 @@ describe('TaskRunner', () => {
 
     it('once stopping, none is claimed: the next occurrence waits in due for any instance', async () => {
       const h = new Harness();
-      const first = h.task({ intervalMs: 1000 });
+      const first = h.task({ spec: { intervalMs: 1000 } });
       await h.fire(first);
       h.runner.stopAccepting();
       h.probe.byToken(first.token).finish();
@@ -964,7 +1142,7 @@ describe('TaskRunner', () => {
 
     it('one claimed just as it stops is given straight back', async () => {
       const h = new Harness();
-      const first = h.task({ intervalMs: 1000 });
+      const first = h.task({ spec: { intervalMs: 1000 } });
       await h.fire(first);
       h.store.setLink('paused');
       h.probe.byToken(first.token).finish();

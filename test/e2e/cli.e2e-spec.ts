@@ -7,7 +7,7 @@ import { delayTaskOptionsFromEnv } from '../../src/config/options-from-environme
 import type { DelayTaskOptions } from '../../src/config/delay-task-options.interface';
 import type { StartedRun } from '../../src/domain/claim';
 import { deadLetterEntry } from '../../src/ingest/dead-letter';
-import { acceptItem } from '../../src/ingest/accept-item';
+import { acceptItem } from '../../src/store/accept-item';
 import type { TaskList } from '../../src/operations/task-answers';
 import type { TaskView } from '../../src/operations/task-view';
 import { createRedisClient, OperationsStore, TaskKeys, TaskStore } from '../../src/store';

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import { defaultOptions } from '../../src/config/default-options';
+import { acceptItem } from '../../src/store/accept-item';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
 import { parseTask } from '../../src/ingest/parse-task';
+import { jitterOffsetMs } from '../../src/schedules/jitter';
 import { TaskMessageDeserializer } from '../../src/ingest/task-message.deserializer';
 import { createRedisClient, TaskKeys, TaskStore, type StoreLimits } from '../../src/store';
 import {
@@ -83,24 +85,31 @@ it('takes every accepted record through every script without a decode failure', 
         accepted++;
         await redis.flushall();
         const { spec } = result;
-        const record = JSON.stringify(spec);
-        const now = await store.redisTime();
-        // Due now on the Redis clock; the grid's own times were checked by parseTask.
-        const item = { id: spec.id, record, dueMs: now, intervalMs: spec.intervalMs };
+        const periodic = spec.intervalMs !== undefined || spec.cron !== undefined;
+        const jitterMs = spec.jitterMs ?? 0;
+        // Due on the Redis clock early enough to start now, whatever its Jitter; the schedule's
+        // own times were checked by parseTask.
+        const dueMs = (await store.redisTime()) - jitterMs;
+        const item = acceptItem(spec, dueMs);
+        const { record } = item;
+        expect(record).toBe(JSON.stringify(spec));
         const { results } = await store.acceptTasks(OWNER, 10_000, LEASE, [item]);
         expect(results[0].status).toBe('stored');
-        const claim = { id: spec.id, dueMs: now, token: results[0].token! };
+        const claim = { id: spec.id, dueMs, token: results[0].token! };
 
         const { started } = await store.startRuns(LEASE, [claim]);
-        expect(started).toEqual([{ ...claim, record, attempt: 1 }]);
+        const plannedMs = dueMs + (periodic ? jitterOffsetMs(spec.id, dueMs, jitterMs) : 0);
+        expect(started).toEqual([{ ...claim, record, attempt: 1, plannedMs }]);
         expect(await store.renewLeases(LEASE, [claim])).toEqual([]);
-        const [done] = await store.completeRuns(OWNER, null, LEASE, [{ ...claim, outcome: 'ok' }]);
+        // The runner's step to a next occurrence (the store keeps no calendar of its own).
+        const schedule = periodic ? { nextMs: dueMs + 60_000, missed: 0 } : undefined;
+        const [done] = await store.completeRuns(OWNER, null, LEASE, [
+          { ...claim, outcome: 'ok', ...(schedule && { schedule }) },
+        ]);
 
-        expect(done.code).toBe(spec.intervalMs === undefined ? 'done' : 'next');
+        expect(done.code).toBe(periodic ? 'next' : 'done');
         const again = await store.acceptTasks(OWNER, 10_000, LEASE, [item]);
-        expect(again.results[0].status).toBe(
-          spec.intervalMs === undefined ? 'completed' : 'duplicate',
-        );
+        expect(again.results[0].status).toBe(periodic ? 'duplicate' : 'completed');
       },
     ),
     { numRuns: 300 },

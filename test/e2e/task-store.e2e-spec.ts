@@ -12,8 +12,10 @@ import {
   type AcceptItem,
   type StoreLimits,
 } from '../../src/store';
-import type { Claim, ClaimRef, RunOutcome } from '../../src/domain/claim';
+import type { Claim, ClaimRef, RunOutcome, ScheduleStep } from '../../src/domain/claim';
 import type { TaskSpec } from '../../src/domain/task-spec';
+import { acceptItem } from '../../src/store/accept-item';
+import { jitterOffsetMs } from '../../src/schedules/jitter';
 import { eventually } from '../support/publish';
 import { RedisServerProcess } from '../support/redis-server';
 
@@ -73,29 +75,62 @@ beforeEach(async () => {
   store = new TaskStore(redis, keys, LIMITS);
 });
 
+type Failure = 'error' | 'timeout' | 'expired' | 'stalled';
 type LooseOutcome =
-  | (ClaimRef & { outcome: 'ok' | 'abandoned' | 'unstarted' })
-  | (ClaimRef & { outcome: 'error' | 'timeout'; error: string; attempt?: number });
+  | (ClaimRef & { outcome: 'abandoned' | 'unstarted' })
+  | (ClaimRef & { outcome: 'ok' | 'missed'; schedule?: ScheduleStep })
+  | (ClaimRef & { outcome: Failure; error: string; attempt?: number; schedule?: ScheduleStep });
 
-/** Records outcomes claiming no next occurrence, and answers with the codes only. */
+/** A RunOutcome of a loose one (a failure's attempt defaults to 1). */
+function outcomeOf(o: LooseOutcome): RunOutcome {
+  const { id, token } = o;
+  switch (o.outcome) {
+    case 'abandoned':
+    case 'unstarted':
+      return { id, token, outcome: o.outcome };
+    case 'ok':
+    case 'missed':
+      return o.schedule
+        ? { id, token, outcome: o.outcome, schedule: o.schedule }
+        : { id, token, outcome: o.outcome };
+    default: {
+      const failure = { id, token, outcome: o.outcome, error: o.error, attempt: o.attempt ?? 1 };
+      return o.schedule ? { ...failure, schedule: o.schedule } : failure;
+    }
+  }
+}
+
+/**
+ * Records outcomes, claiming no next occurrence (a periodic task's next one goes to due), and
+ * answers with the codes only.
+ */
 async function complete(outcomes: LooseOutcome[]) {
-  const full = outcomes.map(
-    (o): RunOutcome =>
-      o.outcome === 'error' || o.outcome === 'timeout'
-        ? { id: o.id, token: o.token, outcome: o.outcome, error: o.error, attempt: o.attempt ?? 1 }
-        : { id: o.id, token: o.token, outcome: o.outcome },
-  );
-  return (await store.completeRuns(OWNER, null, LEASE, full)).map((result) => result.code);
+  const results = await store.completeRuns(OWNER, null, LEASE, outcomes.map(outcomeOf));
+  return results.map((result) => result.code);
+}
+
+/** The runner's step to the occurrence at nextMs, none missed on the way. */
+const nextAt = (nextMs: number): ScheduleStep => ({ nextMs, missed: 0 });
+
+/** The fleet-wide counters of occurrences that did not run. */
+async function counters() {
+  const [missed, expired] = await redis.hmget(keys.counters, 'missed', 'expired');
+  return { missed: Number(missed ?? 0), expired: Number(expired ?? 0) };
+}
+
+/** The last failure recorded for a task, decoded. */
+async function lastFailure(id: string): Promise<Record<string, unknown> | null> {
+  const text = await redis.hget(keys.failures, id);
+  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
 }
 
 /** Whether a sorted set of submission digests remembers (id, record). */
 const remembers = async (key: string, id: string, rec: string) =>
   (await redis.zscoreBuffer(key, digest(id, rec))) !== null;
 
-/** The submission ingest would make of a record: periodic fields copied out of it. */
+/** The submission ingest would make of a record (acceptItem: the period entry of a periodic one). */
 function item(id: string, rec: string, dueMs: number): AcceptItem {
-  const { intervalMs, endTimeMs } = JSON.parse(rec) as TaskSpec;
-  return { id, record: rec, dueMs, intervalMs, endTimeMs };
+  return { ...acceptItem(JSON.parse(rec) as TaskSpec, dueMs), id, record: rec };
 }
 
 /** Accepts one task and returns its claim token (0 when it went to `due`). */
@@ -317,7 +352,7 @@ describe('startRuns', () => {
     const claim = { id: '1', dueMs: now, token };
 
     const first = await store.startRuns(5_000, [claim]);
-    expect(first.started).toEqual([{ ...claim, record: rec, attempt: 1 }]);
+    expect(first.started).toEqual([{ ...claim, record: rec, attempt: 1, plannedMs: now }]);
     expect(first.stale).toEqual([]);
     expect(await score(keys.leased, '1')).toBe(first.nowMs + 5_000);
 
@@ -364,6 +399,148 @@ describe('startRuns by the Redis clock', () => {
     const due = await store.startRuns(LEASE, [claim]);
     expect(due.started.map((run) => run.attempt)).toEqual([1]);
     expect(due.later).toEqual([]);
+  });
+});
+
+describe('Jitter: a periodic occurrence starts at its due time plus its offset', () => {
+  /** The first of `j0`, `j1`, ... whose offset for the occurrence at dueMs passes `wanted`. */
+  function idWithOffset(dueMs: number, jitterMs: number, wanted: (offsetMs: number) => boolean) {
+    for (let i = 0; ; i++) if (wanted(jitterOffsetMs(`j${i}`, dueMs, jitterMs))) return `j${i}`;
+  }
+
+  it('holds a jittered occurrence back until its planned time, then starts it with plannedMs', async () => {
+    const jitterMs = 1_000;
+    const now = await store.redisTime();
+    const dueMs = now - 100; // due already: only its jitter holds it back
+    const id = idWithOffset(dueMs, jitterMs, (offset) => offset >= 500 && offset < 900);
+    const plannedMs = dueMs + jitterOffsetMs(id, dueMs, jitterMs);
+    const rec = record(id, { intervalMs: MINUTE, jitterMs });
+    const { token } = await acceptOne(id, rec, dueMs);
+    const claim = { id, dueMs, token };
+    const leasedBefore = await score(keys.leased, id);
+
+    const early = await store.startRuns(LEASE, [claim]);
+    expect(early.started).toEqual([]);
+    expect(early.later).toEqual([{ claim, atMs: plannedMs }]);
+    expect(await redis.hget(keys.attempts, id)).toBeNull();
+    expect(await redis.zscore(keys.running, id)).toBeNull();
+    expect(await score(keys.leased, id)).toBe(leasedBefore);
+
+    await sleep(plannedMs - (await store.redisTime()) + 5);
+    const started = await store.startRuns(LEASE, [claim]);
+    expect(started.later).toEqual([]);
+    expect(started.started).toEqual([{ ...claim, record: rec, attempt: 1, plannedMs }]);
+  });
+
+  it('jitters a cron task (a period entry without an interval) alike', async () => {
+    const jitterMs = 5_000;
+    const dueMs = (await store.redisTime()) - jitterMs;
+    const id = idWithOffset(dueMs, jitterMs, (offset) => offset > 0);
+    const rec = record(id, { cron: '* * * * *', jitterMs });
+    const { token } = await acceptOne(id, rec, dueMs);
+    expect(await redis.hget(keys.period, id)).toBe(`||${jitterMs}`);
+
+    const { started } = await store.startRuns(LEASE, [{ id, dueMs, token }]);
+
+    expect(started.map((run) => run.plannedMs)).toEqual([
+      dueMs + jitterOffsetMs(id, dueMs, jitterMs),
+    ]);
+  });
+
+  it('does not jitter a retry: it starts when it is due, its attempt already counted', async () => {
+    const jitterMs = 86_400_000;
+    const now = await store.redisTime();
+    const dueMs = now - jitterMs; // the first attempt may start at once, whatever its offset
+    const rec = record('p', { intervalMs: 2 * jitterMs, jitterMs });
+    const claim = await startNow('p', rec, dueMs);
+    const [result] = await store.completeRuns(OWNER, null, LEASE, [
+      {
+        ...claim,
+        outcome: 'error',
+        error: 'boom',
+        attempt: 1,
+        retry: { maxAttempts: 3, delayMs: 1 },
+        schedule: nextAt(dueMs + 2 * jitterMs),
+      },
+    ]);
+    expect(result.code).toBe('retry');
+    const retryMs = (await score(keys.due, 'p'))!;
+    // Jittered, the retry would wait for hours (but with odds of 1e-5).
+    expect(jitterOffsetMs('p', retryMs, jitterMs)).toBeGreaterThan(1_000);
+
+    await sleep(5);
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const retry = await store.startRuns(LEASE, claims);
+
+    expect(retry.later).toEqual([]);
+    expect(retry.started).toEqual([
+      {
+        id: 'p',
+        dueMs: retryMs,
+        token: claims[0].token,
+        record: rec,
+        attempt: 2,
+        plannedMs: retryMs,
+      },
+    ]);
+  });
+
+  it('jitters an occurrence given back unstarted as on its first try', async () => {
+    const jitterMs = 1_000;
+    const dueMs = (await store.redisTime()) - jitterMs;
+    const id = idWithOffset(dueMs, jitterMs, (offset) => offset > 0);
+    const claim = await startNow(id, record(id, { intervalMs: MINUTE, jitterMs }), dueMs);
+    expect(await complete([{ ...claim, outcome: 'unstarted' }])).toEqual(['released']);
+
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const { started } = await store.startRuns(LEASE, claims);
+
+    expect(started.map((run) => [run.attempt, run.plannedMs])).toEqual([
+      [1, dueMs + jitterOffsetMs(id, dueMs, jitterMs)],
+    ]);
+  });
+
+  it('jitters each next occurrence afresh, one claimed by the completing instance included', async () => {
+    const jitterMs = 1_000;
+    const now = await store.redisTime();
+    const dueMs = now - jitterMs;
+    const claim = await startNow('p', record('p', { intervalMs: 3_000, jitterMs }), dueMs);
+    const nextMs = now + 3_000;
+
+    const [result] = await store.completeRuns(OWNER, WINDOW, LEASE, [
+      { ...claim, outcome: 'ok', schedule: nextAt(nextMs) },
+    ]);
+    expect(result.next).toEqual({ id: 'p', dueMs: nextMs, token: claim.token + 1 });
+    const { later } = await store.startRuns(LEASE, [result.next!]);
+
+    expect(later).toEqual([
+      { claim: result.next, atMs: nextMs + jitterOffsetMs('p', nextMs, jitterMs) },
+    ]);
+  });
+
+  it('starts at the due time without a jitter, with a jitter of 0, or with a period entry from before Jitter', async () => {
+    const dueMs = (await store.redisTime()) - 10;
+    const none = await acceptOne('none', record('none', { intervalMs: MINUTE }), dueMs);
+    const zero = await acceptOne(
+      'zero',
+      record('zero', { intervalMs: MINUTE, jitterMs: 0 }),
+      dueMs,
+    );
+    const old = await acceptOne('old', record('old', { intervalMs: MINUTE }), dueMs);
+    await redis.hset(keys.period, 'old', `${MINUTE}|`); // intervalMs|endTimeMs, as written before
+    expect(await redis.hmget(keys.period, 'none', 'zero')).toEqual([`${MINUTE}||`, `${MINUTE}||0`]);
+
+    const { started } = await store.startRuns(LEASE, [
+      { id: 'none', dueMs, token: none.token },
+      { id: 'zero', dueMs, token: zero.token },
+      { id: 'old', dueMs, token: old.token },
+    ]);
+
+    expect(started.map((run) => [run.id, run.plannedMs])).toEqual([
+      ['none', dueMs],
+      ['zero', dueMs],
+      ['old', dueMs],
+    ]);
   });
 });
 
@@ -449,7 +626,7 @@ describe('completeRuns', () => {
     expect(await redis.hget(keys.attempts, '1')).toBe('1');
   });
 
-  it('schedules a periodic task on its fixed grid, collapsing missed occurrences', async () => {
+  it('moves a periodic task to the next occurrence the runner passed, not one of its own', async () => {
     const now = await store.redisTime();
     const dueMs = now - 3.5 * MINUTE;
     const claim = await startNow(
@@ -457,47 +634,214 @@ describe('completeRuns', () => {
       record('p', { intervalMs: MINUTE }, 'PeriodicPingTask'),
       dueMs,
     );
+    // Off the task's grid on purpose: the store keeps no calendar, it takes the runner's step.
+    const nextMs = now + 12_345;
 
-    expect(await complete([{ ...claim, outcome: 'ok' }])).toEqual(['next']);
-    expect(await score(keys.due, 'p')).toBe(dueMs + 4 * MINUTE);
+    const codes = await complete([{ ...claim, outcome: 'ok', schedule: { nextMs, missed: 3 } }]);
+
+    expect(codes).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(nextMs);
     expect(await redis.hexists(keys.tasks, 'p')).toBe(1);
+    expect(await redis.hget(keys.period, 'p')).toBe(`${MINUTE}||`);
     expect(await redis.zcard(keys.leased)).toBe(0);
     expect(await redis.hlen(keys.attempts)).toBe(0);
     expect(await redis.hexists(keys.failures, 'p')).toBe(0);
+    expect(await counters()).toEqual({ missed: 3, expired: 0 });
   });
 
-  it('keeps the last error of a periodic task and still schedules it', async () => {
+  it('keeps the last error of a periodic task and still moves it on', async () => {
     const now = await store.redisTime();
     const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
 
-    const codes = await complete([{ ...claim, outcome: 'timeout', error: 'slow' }]);
+    const codes = await complete([
+      { ...claim, outcome: 'timeout', error: 'slow', schedule: nextAt(now + MINUTE) },
+    ]);
 
     expect(codes).toEqual(['next']);
     expect(await score(keys.due, 'p')).toBe(now + MINUTE);
-    expect(JSON.parse((await redis.hget(keys.failures, 'p')) ?? '{}')).toMatchObject({
-      outcome: 'timeout',
-      error: 'slow',
-    });
+    expect(await lastFailure('p')).toMatchObject({ outcome: 'timeout', error: 'slow' });
     expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await counters()).toEqual({ missed: 0, expired: 0 });
   });
 
-  it('finishes a periodic task whose next occurrence is past its end time', async () => {
+  it('clears the last failure of a periodic task when an occurrence succeeds', async () => {
     const now = await store.redisTime();
-    const atEnd = record('end', { intervalMs: MINUTE, endTimeMs: now + MINUTE });
-    const past = record('past', { intervalMs: MINUTE, endTimeMs: now + MINUTE - 1 });
-    const a = await startNow('end', atEnd, now);
-    const b = await startNow('past', past, now);
+    const first = await startNow('p', record('p', { intervalMs: MINUTE }), now - MINUTE);
+    await complete([{ ...first, outcome: 'error', error: 'boom', schedule: nextAt(now) }]);
+    expect(await redis.hexists(keys.failures, 'p')).toBe(1);
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    await store.startRuns(LEASE, claims);
+
+    expect(
+      await complete([{ ...claims[0], outcome: 'ok', schedule: nextAt(now + MINUTE) }]),
+    ).toEqual(['next']);
+    expect(await redis.hexists(keys.failures, 'p')).toBe(0);
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+  });
+
+  it('finishes a periodic task when the runner passes no next occurrence', async () => {
+    const now = await store.redisTime();
+    const periodic = (id: string) => record(id, { intervalMs: MINUTE, endTimeMs: now + 1 });
+    const over = await startNow('over', periodic('over'), now);
+    const bare = await startNow('bare', periodic('bare'), now);
+    const failing = await startNow('failing', periodic('failing'), now - MINUTE);
+    await complete([{ ...failing, outcome: 'error', error: 'first', schedule: nextAt(now) }]);
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    await store.startRuns(LEASE, claims);
+
+    const codes = await complete([
+      { ...over, outcome: 'ok', schedule: { missed: 2 } },
+      { ...bare, outcome: 'ok' },
+      { ...claims[0], outcome: 'error', error: 'last', schedule: { missed: 0 } },
+    ]);
+
+    expect(codes).toEqual(['done', 'done', 'done']);
+    for (const id of ['over', 'bare', 'failing']) {
+      expect(await redis.hexists(keys.tasks, id)).toBe(0);
+      expect(await redis.hexists(keys.period, id)).toBe(0);
+      expect(await redis.hexists(keys.failures, id)).toBe(0);
+      expect(await redis.hget(keys.history, id)).toBe(periodic(id));
+      expect(await remembers(keys.completed, id, periodic(id))).toBe(true);
+    }
+    expect(await redis.zcard(keys.due)).toBe(0);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await counters()).toEqual({ missed: 2, expired: 0 });
+  });
+
+  it('ignores a schedule step for a once task: only a period entry makes a task periodic', async () => {
+    const now = await store.redisTime();
+    const ok = await startNow('ok', record('ok'), now);
+    const bad = await startNow('bad', record('bad'), now);
+
+    const codes = await complete([
+      { ...ok, outcome: 'ok', schedule: nextAt(now + MINUTE) },
+      { ...bad, outcome: 'error', error: 'boom', schedule: nextAt(now + MINUTE) },
+    ]);
+
+    expect(codes).toEqual(['done', 'failed']);
+    expect(await redis.zcard(keys.due)).toBe(0);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['bad']);
+  });
+});
+
+describe('occurrences that do not run: missed and expired', () => {
+  const ops = () => new OperationsStore(redis, keys);
+
+  it('moves a periodic task past a missed occurrence, its last failure left as it was', async () => {
+    const now = await store.redisTime();
+    const first = await startNow('p', record('p', { intervalMs: MINUTE }), now - 2 * MINUTE);
+    await complete([
+      { ...first, outcome: 'timeout', error: 'slow', schedule: nextAt(now - MINUTE) },
+    ]);
+    const failure = await redis.hget(keys.failures, 'p');
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    await store.startRuns(LEASE, claims);
+
+    const codes = await complete([
+      { ...claims[0], outcome: 'missed', schedule: { nextMs: now + MINUTE, missed: 2 } },
+    ]);
+
+    expect(codes).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+    expect(await redis.hget(keys.failures, 'p')).toBe(failure);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+    expect(await counters()).toEqual({ missed: 2, expired: 0 });
+  });
+
+  it('leaves no failure behind a missed occurrence of a task that never failed', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
 
     expect(
       await complete([
-        { ...a, outcome: 'ok' },
-        { ...b, outcome: 'ok' },
+        { ...claim, outcome: 'missed', schedule: { nextMs: now + MINUTE, missed: 1 } },
       ]),
-    ).toEqual(['next', 'done']);
-    expect(await score(keys.due, 'end')).toBe(now + MINUTE);
-    expect(await redis.hexists(keys.tasks, 'past')).toBe(0);
-    expect(await remembers(keys.completed, 'past', past)).toBe(true);
-    expect(await redis.zscore(keys.due, 'past')).toBeNull();
+    ).toEqual(['next']);
+    expect(await redis.hexists(keys.failures, 'p')).toBe(0);
+  });
+
+  it('finishes a periodic task whose missed occurrence was its last', async () => {
+    const now = await store.redisTime();
+    const rec = record('p', { intervalMs: MINUTE });
+    const claim = await startNow('p', rec, now);
+
+    expect(await complete([{ ...claim, outcome: 'missed', schedule: { missed: 1 } }])).toEqual([
+      'done',
+    ]);
+    expect(await redis.hget(keys.history, 'p')).toBe(rec);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await counters()).toEqual({ missed: 1, expired: 0 });
+  });
+
+  it('fails a once task whose occurrence expired, without a retry, and counts it', async () => {
+    const claim = await startNow('1', record('1'));
+    const before = Date.now();
+
+    const [result] = await store.completeRuns(OWNER, null, LEASE, [
+      { ...claim, outcome: 'expired', error: 'too late', attempt: 1 },
+    ]);
+
+    expect(result).toEqual({ code: 'failed' });
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['1']);
+    const failure = await lastFailure('1');
+    expect(Object.keys(failure ?? {}).sort()).toEqual(['at', 'attempt', 'error', 'outcome']);
+    expect(failure).toMatchObject({ outcome: 'expired', error: 'too late', attempt: 1 });
+    expect(failure?.at).toBeGreaterThanOrEqual(before);
+    expect(await redis.zcard(keys.due)).toBe(0);
+    expect(await counters()).toEqual({ missed: 0, expired: 1 });
+  });
+
+  it('moves a periodic task past an expired occurrence, kept as its last failure', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
+
+    const codes = await complete([
+      {
+        ...claim,
+        outcome: 'expired',
+        error: 'too late',
+        schedule: { nextMs: now + MINUTE, missed: 4 },
+      },
+    ]);
+
+    expect(codes).toEqual(['next']);
+    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+    expect(await lastFailure('p')).toMatchObject({ outcome: 'expired', error: 'too late' });
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect(await counters()).toEqual({ missed: 4, expired: 1 });
+  });
+
+  it('counts nothing for a stale outcome or a run given back', async () => {
+    const now = await store.redisTime();
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
+
+    const codes = await complete([
+      { ...claim, token: claim.token + 1, outcome: 'expired', error: 'x', schedule: nextAt(now) },
+      { ...claim, token: claim.token + 1, outcome: 'missed', schedule: { missed: 5 } },
+      { ...claim, outcome: 'abandoned' },
+    ]);
+
+    expect(codes).toEqual(['stale', 'stale', 'released']);
+    expect(await redis.exists(keys.counters)).toBe(0);
+  });
+
+  it('adds the counters up fleet-wide and reports them in stats', async () => {
+    expect(await ops().stats()).toMatchObject({ missed: 0, expired: 0 });
+    const now = await store.redisTime();
+    const a = await startNow('a', record('a', { intervalMs: MINUTE }), now);
+    const b = await startNow('b', record('b'), now);
+    await complete([
+      { ...a, outcome: 'missed', schedule: { nextMs: now + MINUTE, missed: 3 } },
+      { ...b, outcome: 'expired', error: 'late' },
+    ]);
+    const c = await startNow('c', record('c', { intervalMs: MINUTE }), now);
+    const other = new TaskStore(redis, keys, LIMITS);
+    await other.completeRuns('instance-b', null, LEASE, [
+      { ...c, outcome: 'expired', error: 'late', attempt: 1, schedule: { missed: 2 } },
+    ]);
+
+    expect(await ops().stats()).toMatchObject({ missed: 5, expired: 2, failed: 1, pending: 1 });
   });
 });
 
@@ -688,16 +1032,33 @@ describe('periodic tasks never depend on decoding the record', () => {
       `{"id":"p","payload":${'['.repeat(1500)}${']'.repeat(1500)}}`,
     ],
     ['text that is not JSON at all', 'not json'],
-  ])('stays periodic with %s in its record', async (_what, rec) => {
-    const now = await store.redisTime();
-    const { token } = await store
-      .acceptTasks(OWNER, WINDOW, LEASE, [{ id: 'p', record: rec, dueMs: now, intervalMs: MINUTE }])
-      .then(({ results }) => ({ token: results[0].token ?? 0 }));
-    await store.startRuns(LEASE, [{ id: 'p', dueMs: now, token }]);
+  ])('stays periodic, jittered alike, with %s in its record', async (_what, rec) => {
+    const jitterMs = 1_000;
+    const dueMs = (await store.redisTime()) - jitterMs; // whatever its jitter, it may start now
+    const { results } = await store.acceptTasks(OWNER, WINDOW, LEASE, [
+      { id: 'p', record: rec, dueMs, period: { intervalMs: MINUTE, jitterMs } },
+    ]);
+    const token = results[0].token ?? 0;
 
-    expect(await complete([{ id: 'p', token, outcome: 'ok' }])).toEqual(['next']);
-    expect(await score(keys.due, 'p')).toBe(now + MINUTE);
+    const { started } = await store.startRuns(LEASE, [{ id: 'p', dueMs, token }]);
+    expect(started).toEqual([
+      {
+        id: 'p',
+        dueMs,
+        token,
+        record: rec,
+        attempt: 1,
+        plannedMs: dueMs + jitterOffsetMs('p', dueMs, jitterMs),
+      },
+    ]);
+
+    const nextMs = dueMs + MINUTE;
+    expect(await complete([{ id: 'p', token, outcome: 'ok', schedule: nextAt(nextMs) }])).toEqual([
+      'next',
+    ]);
+    expect(await score(keys.due, 'p')).toBe(nextMs);
     expect(await redis.hget(keys.tasks, 'p')).toBe(rec);
+    expect(await redis.hget(keys.period, 'p')).toBe(`${MINUTE}||${jitterMs}`);
   });
 });
 
@@ -706,7 +1067,9 @@ describe('next occurrences claimed by the completing instance', () => {
     const now = await store.redisTime();
     const claim = await startNow('p', record('p', { intervalMs: 100 }), now);
 
-    const [result] = await store.completeRuns(OWNER, WINDOW, LEASE, [{ ...claim, outcome: 'ok' }]);
+    const [result] = await store.completeRuns(OWNER, WINDOW, LEASE, [
+      { ...claim, outcome: 'ok', schedule: nextAt(now + 100) },
+    ]);
 
     expect(result.code).toBe('next');
     expect(result.next).toEqual({ id: 'p', dueMs: now + 100, token: claim.token + 1 });
@@ -714,11 +1077,30 @@ describe('next occurrences claimed by the completing instance', () => {
     expect(await redis.hget(keys.lease, 'p')).toBe(`${claim.token + 1}|${now + 100}|${OWNER}`);
   });
 
+  it('claims it past a missed or failed occurrence too', async () => {
+    const now = await store.redisTime();
+    const missed = await startNow('m', record('m', { intervalMs: 100 }), now);
+    const failed = await startNow('f', record('f', { intervalMs: 100 }), now);
+
+    const results = await store.completeRuns(OWNER, WINDOW, LEASE, [
+      { ...missed, outcome: 'missed', schedule: { nextMs: now + 200, missed: 1 } },
+      { ...failed, outcome: 'error', error: 'boom', attempt: 1, schedule: nextAt(now + 300) },
+    ]);
+
+    expect(results.map((r) => [r.code, r.next?.dueMs])).toEqual([
+      ['next', now + 200],
+      ['next', now + 300],
+    ]);
+    expect(await redis.zcard(keys.due)).toBe(0);
+  });
+
   it('leaves it in due when it falls beyond the window', async () => {
     const now = await store.redisTime();
     const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
 
-    const [result] = await store.completeRuns(OWNER, 1_000, LEASE, [{ ...claim, outcome: 'ok' }]);
+    const [result] = await store.completeRuns(OWNER, 1_000, LEASE, [
+      { ...claim, outcome: 'ok', schedule: nextAt(now + MINUTE) },
+    ]);
 
     expect(result).toEqual({ code: 'next' });
     expect(await score(keys.due, 'p')).toBe(now + MINUTE);
@@ -755,9 +1137,13 @@ describe('occurrences whose runs are lost again and again', () => {
     return claim;
   }
 
-  it('ends a once task as failed after maxStalls + 1 lost runs, without starting it again', async () => {
+  /** The error text the runner gives a stalled occurrence. */
+  const STALLED = 'its run was lost 2 time(s): not started again';
+
+  it('hands a once task back after maxStalls + 1 lost runs, unstarted, its lease kept', async () => {
     const now = await store.redisTime();
-    await store.acceptTasks(OWNER, null, LEASE, [item('1', record('1'), now)]);
+    const rec = record('1');
+    await store.acceptTasks(OWNER, null, LEASE, [item('1', rec, now)]);
     await loseRun('1');
     await loseRun('1');
 
@@ -765,31 +1151,117 @@ describe('occurrences whose runs are lost again and again', () => {
     const result = await store.startRuns(LEASE, claims);
 
     expect(result.started).toEqual([]);
-    expect(result.stalled).toEqual([{ claim: claims[0], lost: 2 }]);
-    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['1']);
-    expect(JSON.parse((await redis.hget(keys.failures, '1')) ?? '{}')).toMatchObject({
-      outcome: 'stalled',
-      attempt: 2,
-    });
-    expect(await redis.hlen(keys.lease)).toBe(0);
-    expect(await redis.hlen(keys.attempts)).toBe(0);
+    expect(result.stalled).toEqual([{ claim: claims[0], lost: 2, record: rec }]);
+    // Not ended here: the claim stays the runner's, to end with completeRuns ('stalled').
+    expect(await redis.hget(keys.lease, '1')).toBe(`${claims[0].token}|${now}|${OWNER}`);
+    expect(await redis.zscore(keys.leased, '1')).not.toBeNull();
+    expect(await redis.zscore(keys.running, '1')).toBeNull();
+    expect(await redis.hget(keys.attempts, '1')).toBe('2');
+    expect(await redis.hget(keys.stalls, '1')).toBe('2');
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    // Asked again (the runner died before ending it), it answers the same and starts nothing.
+    expect((await store.startRuns(LEASE, claims)).stalled).toEqual(result.stalled);
+    expect(await redis.hget(keys.attempts, '1')).toBe('2');
   });
 
-  it('moves a periodic task to its next occurrence instead', async () => {
+  it('ends a once task handed back as stalled as failed when the runner records it', async () => {
     const now = await store.redisTime();
-    await store.acceptTasks(OWNER, null, LEASE, [
-      item('p', record('p', { intervalMs: MINUTE }), now),
+    await store.acceptTasks(OWNER, null, LEASE, [item('1', record('1'), now)]);
+    await loseRun('1');
+    await loseRun('1');
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    const { stalled } = await store.startRuns(LEASE, claims);
+    const before = Date.now();
+
+    const codes = await complete([
+      { ...stalled[0].claim, outcome: 'stalled', error: STALLED, attempt: stalled[0].lost },
     ]);
+
+    expect(codes).toEqual(['failed']);
+    expect(await redis.zrange(keys.failed, 0, -1)).toEqual(['1']);
+    const failure = await lastFailure('1');
+    expect(Object.keys(failure ?? {}).sort()).toEqual(['at', 'attempt', 'error', 'outcome']);
+    expect(failure).toMatchObject({ outcome: 'stalled', error: STALLED, attempt: 2 });
+    expect(failure?.at).toBeGreaterThanOrEqual(before);
+    expect(await redis.hlen(keys.lease)).toBe(0);
+    expect(await redis.zcard(keys.leased)).toBe(0);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+    expect(await redis.hlen(keys.stalls)).toBe(0);
+    expect(await redis.zcard(keys.due)).toBe(0);
+    expect(await counters()).toEqual({ missed: 0, expired: 0 });
+  });
+
+  it('moves a periodic task handed back as stalled to the next occurrence the runner passes', async () => {
+    const now = await store.redisTime();
+    const rec = record('p', { intervalMs: MINUTE });
+    await store.acceptTasks(OWNER, null, LEASE, [item('p', rec, now)]);
     await loseRun('p');
     await loseRun('p');
 
     const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
     const result = await store.startRuns(LEASE, claims);
+    expect(result.stalled).toEqual([{ claim: claims[0], lost: 2, record: rec }]);
+    expect(await score(keys.due, 'p')).toBeNull(); // not moved on by startRuns
 
-    expect(result.stalled).toHaveLength(1);
+    const codes = await complete([
+      {
+        ...claims[0],
+        outcome: 'stalled',
+        error: STALLED,
+        attempt: 2,
+        schedule: { nextMs: now + MINUTE, missed: 0 },
+      },
+    ]);
+
+    expect(codes).toEqual(['next']);
     expect(await score(keys.due, 'p')).toBe(now + MINUTE);
     expect(await redis.zcard(keys.failed)).toBe(0);
-    expect(await redis.hget(keys.failures, 'p')).toContain('stalled');
+    expect(await lastFailure('p')).toMatchObject({ outcome: 'stalled', attempt: 2 });
+    expect(await redis.hlen(keys.lease)).toBe(0);
+    expect(await redis.hlen(keys.stalls)).toBe(0);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+
+    // The next occurrence starts afresh: its stall count is gone with the old one.
+    await redis.zadd(keys.due, await store.redisTime(), 'p');
+    const next = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    expect((await store.startRuns(LEASE, next.claims)).started.map((run) => run.attempt)).toEqual([
+      1,
+    ]);
+  });
+
+  it('finishes a periodic task handed back as stalled when its schedule is over', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [item('p', record('p', { intervalMs: 1 }), now)]);
+    await loseRun('p');
+    await loseRun('p');
+    const { claims } = await store.claimDue(OWNER, WINDOW, LEASE, 10);
+    await store.startRuns(LEASE, claims);
+
+    const codes = await complete([
+      { ...claims[0], outcome: 'stalled', error: STALLED, attempt: 2, schedule: { missed: 0 } },
+    ]);
+
+    expect(codes).toEqual(['done']);
+    expect(await redis.hexists(keys.tasks, 'p')).toBe(0);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+  });
+
+  it('ignores the stalled outcome of a claim that lapsed and was taken over meanwhile', async () => {
+    const now = await store.redisTime();
+    await store.acceptTasks(OWNER, null, LEASE, [item('1', record('1'), now)]);
+    await loseRun('1');
+    await loseRun('1');
+    const { claims } = await store.claimDue(OWNER, WINDOW, 100, 10);
+    await store.startRuns(LEASE, claims);
+    await sleep(150);
+    expect(await store.reclaimExpired(10)).toBe(1);
+    const again = await store.claimDue('instance-b', WINDOW, LEASE, 10);
+
+    expect(
+      await complete([{ ...claims[0], outcome: 'stalled', error: STALLED, attempt: 2 }]),
+    ).toEqual(['stale']);
+    expect(await redis.zcard(keys.failed)).toBe(0);
+    expect((await store.startRuns(LEASE, again.claims)).stalled).toHaveLength(1);
   });
 });
 
@@ -986,6 +1458,8 @@ describe('operations: cancel, requeue, inspect, list, stats', () => {
       failed: 1,
       cancelled: 1,
       deadLetters: 1,
+      missed: 0,
+      expired: 0,
     });
     expect(stats.oldestDueLagMs).toBeGreaterThanOrEqual(5_000);
     expect(stats.oldestDueLagMs).toBeLessThan(15_000);
@@ -993,9 +1467,16 @@ describe('operations: cancel, requeue, inspect, list, stats', () => {
 });
 
 describe('retries, decided where the failure is recorded', () => {
-  const failWith = (claim: Claim, maxAttempts: number, delayMs: number) =>
+  const failWith = (claim: Claim, maxAttempts: number, delayMs: number, schedule?: ScheduleStep) =>
     store.completeRuns(OWNER, null, LEASE, [
-      { ...claim, outcome: 'error', error: 'boom', attempt: 1, retry: { maxAttempts, delayMs } },
+      {
+        ...claim,
+        outcome: 'error',
+        error: 'boom',
+        attempt: 1,
+        retry: { maxAttempts, delayMs },
+        ...(schedule && { schedule }),
+      },
     ]);
 
   it('schedules a retry after its delay by the Redis clock, keeping the attempt count', async () => {
@@ -1036,7 +1517,7 @@ describe('retries, decided where the failure is recorded', () => {
     const now = await store.redisTime();
     const claim = await startNow('p', record('p', { intervalMs: 2_000 }), now);
 
-    const [late] = await failWith(claim, 5, 3_000);
+    const [late] = await failWith(claim, 5, 3_000, nextAt(now + 2_000));
 
     expect(late.code).toBe('next');
     expect(await score(keys.due, 'p')).toBe(now + 2_000);
@@ -1047,10 +1528,20 @@ describe('retries, decided where the failure is recorded', () => {
     const now = await store.redisTime();
     const claim = await startNow('p', record('p', { intervalMs: MINUTE }), now);
 
-    const [soon] = await failWith(claim, 5, 1_000);
+    const [soon] = await failWith(claim, 5, 1_000, nextAt(now + MINUTE));
 
     expect(soon.code).toBe('retry');
     expect(await score(keys.due, 'p')).toBeLessThan(now + MINUTE);
+    expect(await redis.hget(keys.attempts, 'p')).toBe('1');
+  });
+
+  it('retries the last occurrence of a periodic task whose schedule is over', async () => {
+    const claim = await startNow('p', record('p', { intervalMs: MINUTE }));
+
+    const [last] = await failWith(claim, 5, 10 * MINUTE, { missed: 0 });
+
+    expect(last.code).toBe('retry');
+    expect(await redis.hexists(keys.tasks, 'p')).toBe(1);
   });
 
   it('does not count retried attempts as lost runs: the stall limit still allows one re-run', async () => {

@@ -8,6 +8,7 @@ import type {
 } from '../../src/store/task-store';
 import type { Claim, ClaimRef, RunOutcome } from '../../src/domain/claim';
 import type { RunStore } from '../../src/tasks/task-runner.service';
+import { jitterOffsetMs } from '../../src/schedules/jitter';
 
 /**
  * How calls reach the fake Redis:
@@ -70,9 +71,8 @@ export interface Lease {
 
 export interface TaskTimes {
   dueMs: number;
-  /** Present for periodic tasks, as the `period` hash holds them. */
-  intervalMs?: number;
-  endTimeMs?: number;
+  /** Present for periodic tasks, as the `period` hash holds them (the runner computes every next). */
+  period?: { jitterMs?: number };
 }
 
 export interface StoreSettings {
@@ -90,27 +90,26 @@ interface Claimant {
   horizon: number;
   leaseMs: number;
 }
-const NO_CLAIM: Claimant = { owner: '', horizon: -Infinity, leaseMs: 0 };
 
 /** The instance that takes a task over when a spec does not name one. */
 export const OTHER_INSTANCE = 'another-instance';
 
 /**
- * The run-side state of the Lua scripts (startRuns-12, renewLeases-4, completeRuns-12 and their
+ * The run-side state of the Lua scripts (startRuns-8, renewLeases-4, completeRuns-17 and their
  * includes) in plain maps, for unit specs of the runner: one record and at most one lease per
  * task, a global fencing counter, starts counted per occurrence, superseded runs of replaced
  * content. It models what the runner can observe, not every corner (no digests, no pruning, no
  * byte accounting), and adds controls for what other instances and operators do, and for how
  * Redis answers (`link`).
  */
-export class InMemoryRunStore implements RunStore {
+export class InMemoryRunStore implements Omit<RunStore, 'acceptTasks'> {
   /** Every call, in the order it was made. */
   readonly calls: StoreCall[] = [];
   /** Every outcome completeRuns applied, in order. */
   readonly written: Written[] = [];
   protected readonly settings: StoreSettings;
   protected readonly tasks = new Map<string, string>();
-  private readonly periods = new Map<string, { intervalMs: number; endTimeMs?: number }>();
+  private readonly periods = new Map<string, { jitterMs?: number }>();
   protected readonly due = new Map<string, number>();
   protected readonly leases = new Map<string, Lease>();
   private readonly attempts = new Map<string, number>();
@@ -183,8 +182,8 @@ export class InMemoryRunStore implements RunStore {
   /** A stored task waiting in the due set (acceptTasks outside the window). */
   addTask(id: string, record: string, times: TaskTimes): void {
     this.tasks.set(id, record);
-    if (times.intervalMs === undefined) this.periods.delete(id);
-    else this.periods.set(id, { intervalMs: times.intervalMs, endTimeMs: times.endTimeMs });
+    if (times.period === undefined) this.periods.delete(id);
+    else this.periods.set(id, times.period);
     this.due.set(id, times.dueMs);
   }
 
@@ -319,8 +318,9 @@ export class InMemoryRunStore implements RunStore {
       result.stale.push(claim);
       return;
     }
-    if (lease.dueMs > now) {
-      result.later.push({ claim, atMs: lease.dueMs });
+    const startAt = this.startAt(id, lease.dueMs);
+    if (startAt > now) {
+      result.later.push({ claim, atMs: startAt });
       return;
     }
     const busyUntil = this.supersededUntil(id, now);
@@ -330,17 +330,20 @@ export class InMemoryRunStore implements RunStore {
     }
     const lost = this.attemptsOf(id);
     if (lost > this.settings.maxStalls) {
-      this.leases.delete(id);
-      this.attempts.delete(id);
-      const failure = { outcome: 'stalled', at: now, attempt: lost, error: `lost ${lost} time(s)` };
-      this.endOccurrence(id, lease.dueMs, false, JSON.stringify(failure), NO_CLAIM, now);
-      result.stalled.push({ claim, lost });
+      result.stalled.push({ claim, lost, record });
       return;
     }
     lease.running = true;
     lease.expiresAt = now + leaseMs;
     this.attempts.set(id, lost + 1);
-    result.started.push({ ...claim, record, attempt: lost + 1 });
+    result.started.push({ ...claim, record, attempt: lost + 1, plannedMs: startAt });
+  }
+
+  /** startRuns' startAt: the due time, spread by the task's Jitter on a first attempt. */
+  private startAt(id: string, dueMs: number): number {
+    const jitterMs = this.periods.get(id)?.jitterMs ?? 0;
+    if (jitterMs <= 0 || this.attempts.has(id)) return dueMs;
+    return dueMs + jitterOffsetMs(id, dueMs, jitterMs);
   }
 
   private renew(leaseMs: number, refs: readonly ClaimRef[]): LostLease[] {
@@ -402,41 +405,35 @@ export class InMemoryRunStore implements RunStore {
     }
     this.attempts.delete(id);
     const claimant = { owner, horizon, leaseMs };
-    if (outcome.outcome === 'error' || outcome.outcome === 'timeout') {
-      const { error, attempt } = outcome;
-      const failure = JSON.stringify({ outcome: outcome.outcome, error, at: now, attempt });
-      return this.endOccurrence(id, lease.dueMs, false, failure, claimant, now);
+    if (outcome.outcome === 'ok' || outcome.outcome === 'missed') {
+      return this.endOccurrence(id, outcome.outcome, '', outcome.schedule?.nextMs, claimant);
     }
-    return this.endOccurrence(id, lease.dueMs, true, '', claimant, now);
+    const { error, attempt } = outcome;
+    const failure = JSON.stringify({ outcome: outcome.outcome, error, at: now, attempt });
+    return this.endOccurrence(id, 'failed', failure, outcome.schedule?.nextMs, claimant);
   }
 
-  /** occurrence.lua: the next grid point of a periodic task, claimed when within the window. */
+  /** occurrence.lua: a periodic task moves to the next occurrence the runner computed. */
   private endOccurrence(
     id: string,
-    dueMs: number,
-    ok: boolean,
+    ended: 'ok' | 'missed' | 'failed',
     failure: string,
+    nextMs: number | undefined,
     claimant: Claimant,
-    now: number,
   ): CompleteResult {
+    const now = this.settings.now();
     if (!this.tasks.has(id)) return { code: 'done' };
-    const period = this.periods.get(id);
-    if (period) {
-      const { intervalMs, endTimeMs } = period;
-      const nextMs = dueMs + intervalMs * (Math.max(0, Math.floor((now - dueMs) / intervalMs)) + 1);
-      if (endTimeMs === undefined || nextMs <= endTimeMs) {
-        if (ok) this.failures.delete(id);
-        else this.failures.set(id, failure);
-        if (nextMs <= claimant.horizon) {
-          return { code: 'next', next: this.claimAt(id, nextMs, claimant.owner, claimant.leaseMs) };
-        }
-        this.due.set(id, nextMs);
-        return { code: 'next' };
+    const periodic = this.periods.has(id);
+    if (periodic && nextMs !== undefined) {
+      if (ended === 'ok') this.failures.delete(id);
+      else if (ended === 'failed') this.failures.set(id, failure);
+      if (nextMs <= claimant.horizon) {
+        return { code: 'next', next: this.claimAt(id, nextMs, claimant.owner, claimant.leaseMs) };
       }
-      this.finish(id, now);
-      return { code: 'done' };
+      this.due.set(id, nextMs);
+      return { code: 'next' };
     }
-    if (ok) {
+    if (ended !== 'failed' || periodic) {
       this.finish(id, now);
       return { code: 'done' };
     }

@@ -203,7 +203,7 @@ export class InMemoryTaskStore extends InMemoryRunStore {
     leaseMs: number,
     now: number,
   ): AcceptResult {
-    const { id, record, dueMs, intervalMs, endTimeMs } = item;
+    const { id, record, dueMs, period } = item;
     const live = this.tasks.get(id);
     if (live === record) return { status: 'duplicate' };
     const key = submissionKey(id, record);
@@ -215,7 +215,7 @@ export class InMemoryTaskStore extends InMemoryRunStore {
     }
     const status: AcceptStatus = live === undefined ? 'stored' : 'rescheduled';
     if (live !== undefined) this.retire(id, now);
-    this.addTask(id, record, { dueMs, intervalMs, endTimeMs });
+    this.addTask(id, record, { dueMs, period });
     if (dueMs > horizon) return { status };
     this.due.delete(id);
     return { status, token: this.claimAt(id, dueMs, owner, leaseMs).token };

@@ -23,4 +23,15 @@ export class TaskStatsDto implements TaskStats {
 
   @ApiProperty({ description: 'How overdue the oldest due task not yet claimed is.' })
   oldestDueLagMs!: number;
+
+  @ApiProperty({
+    description:
+      'Occurrences of periodic tasks skipped by their CatchUp or Overlap rule, since ever.',
+  })
+  missed!: number;
+
+  @ApiProperty({
+    description: 'Occurrences not run because they would have started past MaxLateness.',
+  })
+  expired!: number;
 }

@@ -10,5 +10,7 @@ export function renderStats(stats: TaskStats): string {
     ['done', String(stats.done)],
     ['dead letters', String(stats.deadLetters)],
     ['oldest due lag', `${stats.oldestDueLagMs} ms`],
+    ['missed occurrences', String(stats.missed)],
+    ['expired occurrences', String(stats.expired)],
   ]);
 }

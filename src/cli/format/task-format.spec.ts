@@ -72,6 +72,8 @@ describe('renderStats', () => {
       done: 9,
       deadLetters: 4,
       oldestDueLagMs: 15,
+      missed: 3,
+      expired: 1,
     });
     expect(text).toBe(
       [

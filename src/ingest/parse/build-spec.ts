@@ -25,12 +25,24 @@ export function buildSpec(
   const { start } = fields;
   const spec = { id: fields.id ?? messageId(idSource), name: fields.name } as MutableSpec;
   if (start.toRunAtMs !== undefined) spec.toRunAtMs = start.toRunAtMs;
-  else spec.toRunAfterMs = start.toRunAfterMs;
+  else if (start.toRunAfterMs !== undefined) spec.toRunAfterMs = start.toRunAfterMs;
   if (fields.timeoutMs !== undefined) spec.timeoutMs = fields.timeoutMs;
   if (fields.intervalMs !== undefined) spec.intervalMs = fields.intervalMs;
+  const { cron, timeZone, dstRepeated, dstSkipped, ...rules } = fields.schedule;
+  // TaskSpec's key order: the calendar before EndTime, the rules after it.
+  Object.assign(spec, defined({ cron, timeZone, dstRepeated, dstSkipped }));
   if (fields.endTimeMs !== undefined) spec.endTimeMs = fields.endTimeMs;
+  const { catchUp, catchUpMax, overlap, jitterMs, maxLatenessMs } = rules;
+  Object.assign(spec, defined({ catchUp, catchUpMax, overlap, jitterMs, maxLatenessMs }));
   if (fields.retries !== undefined) spec.retries = fields.retries;
   if (fields.retryDelayMs !== undefined) spec.retryDelayMs = fields.retryDelayMs;
   spec.payload = payload;
   return spec;
+}
+
+/** Only the fields that hold a value: an absent field stays absent in the stored text. */
+function defined<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

@@ -50,6 +50,7 @@ function fields(payloadClass: ClassType<object> | undefined, id?: string): TaskF
     endTimeMs: undefined,
     retries: undefined,
     retryDelayMs: undefined,
+    schedule: {},
     payloadClass,
   };
 }

@@ -14,6 +14,15 @@ export interface SentFields {
   readonly endTime: unknown;
   readonly retries: unknown;
   readonly retryDelay: unknown;
+  readonly cron: unknown;
+  readonly timeZone: unknown;
+  readonly dstRepeated: unknown;
+  readonly dstSkipped: unknown;
+  readonly catchUp: unknown;
+  readonly catchUpMax: unknown;
+  readonly overlap: unknown;
+  readonly jitter: unknown;
+  readonly maxLateness: unknown;
   /** Keys that spell `Name` in another case; listed only when `Name` itself is absent. */
   readonly nameMisspellings: readonly string[];
   /** Every other key, in the message's order: neither `Name` nor any spelling of a known field. */
@@ -33,6 +42,15 @@ const FIELDS_ANY_CASE = [
   'EndTime',
   'Retries',
   'RetryDelay',
+  'Cron',
+  'TimeZone',
+  'DstRepeated',
+  'DstSkipped',
+  'CatchUp',
+  'CatchUpMax',
+  'Overlap',
+  'Jitter',
+  'MaxLateness',
 ] as const;
 const EXACT_FIELDS: ReadonlySet<string> = new Set(FIELDS_ANY_CASE);
 const FOLDED_FIELDS: ReadonlySet<string> = new Set(FIELDS_ANY_CASE.map(foldName));
@@ -75,6 +93,15 @@ export function readFields(message: Record<string, unknown>): SentFields {
     endTime: field('EndTime'),
     retries: field('Retries'),
     retryDelay: field('RetryDelay'),
+    cron: field('Cron'),
+    timeZone: field('TimeZone'),
+    dstRepeated: field('DstRepeated'),
+    dstSkipped: field('DstSkipped'),
+    catchUp: field('CatchUp'),
+    catchUpMax: field('CatchUpMax'),
+    overlap: field('Overlap'),
+    jitter: field('Jitter'),
+    maxLateness: field('MaxLateness'),
     nameMisspellings: name === undefined ? nameMisspellings(message) : NONE,
     payload,
   };

@@ -21,6 +21,15 @@ const SENT: SentFields = {
   endTime: 'sent',
   retries: undefined,
   retryDelay: undefined,
+  cron: undefined,
+  timeZone: undefined,
+  dstRepeated: undefined,
+  dstSkipped: undefined,
+  catchUp: undefined,
+  catchUpMax: undefined,
+  overlap: undefined,
+  jitter: undefined,
+  maxLateness: undefined,
   nameMisspellings: [],
   payload: {},
 };
@@ -35,6 +44,7 @@ function place(start: Start, intervalMs?: number, endTimeMs?: number): number | 
     endTimeMs,
     retries: undefined,
     retryDelayMs: undefined,
+    schedule: {},
     payloadClass: undefined,
   };
   return placeInTime(SENT, fields, RULES);

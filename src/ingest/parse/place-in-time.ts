@@ -3,6 +3,7 @@ import { FieldError, describeValue, formatDuration, formatTime } from '../task-f
 import type { SentFields } from './message-fields';
 import { Rejection } from './rejection';
 import type { TaskFields } from './validate-fields';
+import type { Recurrence } from '../../domain/schedule-types';
 
 /** The clock a message is placed against, and how far from it its times may lie. */
 export interface TimeRules {
@@ -36,7 +37,10 @@ export function placeInTime(
 function firstDueMs(sent: SentFields, fields: TaskFields, rules: TimeRules): number | FieldError {
   const { nowMs } = rules;
   const { start, intervalMs } = fields;
+  const cron = fields.schedule.cronRecurrence;
+  if (cron) return firstCronPoint(cron, sent, fields, rules);
   if (start.toRunAtMs === undefined) {
+    if (start.toRunAfterMs === undefined) return nowMs;
     if (start.toRunAfterMs <= rules.maxFutureMs) return nowMs + start.toRunAfterMs;
     return new FieldError(
       `ToRunAfter ${describeValue(sent.toRunAfter)} is ${formatDuration(start.toRunAfterMs)} in ` +
@@ -54,6 +58,26 @@ function firstDueMs(sent: SentFields, fields: TaskFields, rules: TimeRules): num
     `ToRunAt ${describeValue(sent.toRunAt)} (${formatTime(toRunAtMs)}) is ` +
       `${formatDuration(nowMs - toRunAtMs)} in the past, beyond the limit of ` +
       `${formatDuration(rules.maxPastMs)}`,
+  );
+}
+
+/** A cron schedule's first point at or after its start (ToRunAt, ToRunAfter, or arrival). */
+function firstCronPoint(
+  cron: Recurrence,
+  sent: SentFields,
+  fields: TaskFields,
+  rules: TimeRules,
+): number | FieldError {
+  const { nowMs } = rules;
+  const { toRunAtMs, toRunAfterMs } = fields.start;
+  if (toRunAtMs !== undefined && toRunAtMs > nowMs + rules.maxFutureMs) {
+    return beyondHorizon('ToRunAt', sent.toRunAt, toRunAtMs, rules);
+  }
+  const startMs = Math.max(nowMs, toRunAtMs ?? nowMs + (toRunAfterMs ?? 0));
+  const first = cron.firstAfter(startMs - 1);
+  if (first !== undefined) return first;
+  return new FieldError(
+    `Cron ${describeValue(sent.cron)} has no occurrence after ${formatTime(startMs)}`,
   );
 }
 

@@ -19,6 +19,15 @@ function sent(fields: Partial<SentFields>): SentFields {
     endTime: undefined,
     retries: undefined,
     retryDelay: undefined,
+    cron: undefined,
+    timeZone: undefined,
+    dstRepeated: undefined,
+    dstSkipped: undefined,
+    catchUp: undefined,
+    catchUpMax: undefined,
+    overlap: undefined,
+    jitter: undefined,
+    maxLateness: undefined,
     nameMisspellings: [],
     payload: {},
     ...fields,
@@ -39,6 +48,10 @@ describe('validateFields', () => {
       timeoutMs: undefined,
       intervalMs: 500,
       endTimeMs: 1764158500000,
+      retries: undefined,
+      retryDelayMs: undefined,
+      schedule: {},
+      payloadClass: undefined,
     });
   });
 

@@ -15,6 +15,7 @@ import {
 import type { TaskTypeOptions } from '../../tasks/delay-task.decorator';
 import type { SentFields } from './message-fields';
 import { Rejection } from './rejection';
+import { scheduleFieldsOf, type ScheduleFields } from './schedule-fields';
 
 /** What a message is checked against beyond the common fields: its task type's payload class. */
 export type TaskTypeCheck = Pick<TaskTypeOptions, 'payload'>;
@@ -32,10 +33,14 @@ export interface FieldRules {
   maxTimeoutMs: number;
 }
 
-/** When the producer wants the first run: at a time, or a delay after arrival. */
+/**
+ * When the producer wants the first run: at a time, or a delay after arrival; a cron schedule
+ * may give neither (it starts now).
+ */
 export type Start =
   | { readonly toRunAtMs: number; readonly toRunAfterMs?: never }
-  | { readonly toRunAtMs?: never; readonly toRunAfterMs: number };
+  | { readonly toRunAtMs?: never; readonly toRunAfterMs: number }
+  | { readonly toRunAtMs?: never; readonly toRunAfterMs?: never };
 
 /** A message's fields, valid on their own (not yet against the clock), in milliseconds. */
 export interface TaskFields {
@@ -48,6 +53,8 @@ export interface TaskFields {
   readonly endTimeMs: number | undefined;
   readonly retries: number | undefined;
   readonly retryDelayMs: number | undefined;
+  /** `Cron` and the rules of periodic tasks, as sent. */
+  readonly schedule: ScheduleFields;
   /** The task type's payload class, when it has one (`checkPayload` checks the payload by it). */
   readonly payloadClass: TaskTypeCheck['payload'];
 }
@@ -69,7 +76,13 @@ export function validateFields(sent: SentFields, rules: FieldRules): TaskFields 
   if (timeoutMs instanceof FieldError) return new Rejection(timeoutMs, id);
   const intervalMs = intervalOf(sent.interval, rules.minIntervalMs);
   if (intervalMs instanceof FieldError) return new Rejection(intervalMs, id);
-  const endTimeMs = endTimeOf(sent, intervalMs);
+  const schedule = scheduleFieldsOf(sent, intervalMs);
+  if (schedule instanceof FieldError) return new Rejection(schedule, id);
+  const periodic = intervalMs !== undefined || schedule.cron !== undefined;
+  if (start.toRunAtMs === undefined && start.toRunAfterMs === undefined && !schedule.cron) {
+    return new Rejection(missingDueTime(), id);
+  }
+  const endTimeMs = endTimeOf(sent, periodic);
   if (endTimeMs instanceof FieldError) return new Rejection(endTimeMs, id);
   const retries = sent.retries === undefined ? undefined : parseRetries(sent.retries);
   if (retries instanceof FieldError) return new Rejection(retries, id);
@@ -85,6 +98,7 @@ export function validateFields(sent: SentFields, rules: FieldRules): TaskFields 
     endTimeMs,
     retries,
     retryDelayMs,
+    schedule,
     payloadClass: type.payload,
   };
 }
@@ -103,7 +117,10 @@ function sentName(sent: SentFields): string | FieldError {
   return parseTaskName(sent.name);
 }
 
-/** ToRunAt wins; ToRunAfter is then ignored entirely (neither validated nor stored). */
+/**
+ * ToRunAt wins; ToRunAfter is then ignored entirely (neither validated nor stored). Neither is a
+ * fault only without Cron (checked once Cron is read).
+ */
 function startOf(sent: SentFields): Start | FieldError {
   if (sent.toRunAt !== undefined) {
     const toRunAtMs = parseUnixTime(sent.toRunAt, 'ToRunAt');
@@ -113,7 +130,7 @@ function startOf(sent: SentFields): Start | FieldError {
     const toRunAfterMs = parseSeconds(sent.toRunAfter, 'ToRunAfter');
     return toRunAfterMs instanceof FieldError ? toRunAfterMs : { toRunAfterMs };
   }
-  return missingDueTime();
+  return {};
 }
 
 /** `Timeout`, when sent: seconds greater than 0 and at most `maxMs`. */
@@ -137,12 +154,9 @@ function intervalOf(value: unknown, minMs: number): number | undefined | FieldEr
 }
 
 /** `EndTime`, on periodic tasks only; its place on the clock is checked by `placeInTime`. */
-function endTimeOf(
-  sent: SentFields,
-  intervalMs: number | undefined,
-): number | undefined | FieldError {
+function endTimeOf(sent: SentFields, periodic: boolean): number | undefined | FieldError {
   if (sent.endTime === undefined) return undefined;
   const endTimeMs = parseUnixTime(sent.endTime, 'EndTime');
-  if (endTimeMs instanceof FieldError || intervalMs !== undefined) return endTimeMs;
+  if (endTimeMs instanceof FieldError || periodic) return endTimeMs;
   return endTimeWithoutInterval(sent.endTime);
 }

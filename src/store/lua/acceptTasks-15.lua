@@ -14,7 +14,7 @@
     KEYS[4]  lease        HASH id -> token|dueMs|owner
     KEYS[5]  fence        STRING claim counter
     KEYS[6]  attempts     HASH id -> starts of the current occurrence
-    KEYS[7]  period       HASH id -> intervalMs|endTimeMs (periodic tasks only)
+    KEYS[7]  period       HASH id -> intervalMs|endTimeMs|jitterMs (periodic tasks only)
     KEYS[8]  completed    ZSET submission digest -> completion ms
     KEYS[9]  replaced     ZSET submission digest -> ms it was replaced
     KEYS[10] failed       ZSET id -> failure ms
@@ -29,7 +29,7 @@
     ARGV[3]  leaseMs         lease length of such a claim, counted from max(dueMs, now)
     ARGV[4]  retentionMs     how long completed submissions are remembered
     ARGV[5]  replayWindowMs  how long replaced submissions are remembered
-    ARGV[6..] quadruples     id, record, dueMs (integer ms), period ('' or intervalMs|endTimeMs)
+    ARGV[6..] quadruples     id, record, dueMs (integer ms), period ('' or intervalMs|endTimeMs|jitterMs)
 
   Output:
     { nowMs, code1, token1, code2, token2, ... }

@@ -12,7 +12,7 @@
     KEYS[8]  cancelled  ZSET id -> ms it was cancelled
     KEYS[9]  history    HASH id -> record of a done task
     KEYS[10] historyAt  ZSET id -> ms it was done
-    KEYS[11] period     HASH id -> intervalMs|endTimeMs
+    KEYS[11] period     HASH id -> intervalMs|endTimeMs|jitterMs (periodic tasks only)
 
     ARGV[1] id
 

@@ -11,7 +11,7 @@
     KEYS[4]  failures     HASH id -> last failure JSON
     KEYS[5]  failedBytes  STRING bytes held by failed tasks
     KEYS[6]  tasks        HASH id -> record
-    KEYS[7]  period       HASH id -> intervalMs|endTimeMs
+    KEYS[7]  period       HASH id -> intervalMs|endTimeMs|jitterMs (periodic tasks only)
     KEYS[8]  history      HASH id -> record of a done task
     KEYS[9]  historyAt    ZSET id -> ms it was done
     KEYS[10] cancelled    ZSET id -> ms it was cancelled
