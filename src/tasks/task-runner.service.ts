@@ -38,7 +38,10 @@ const RETRY_DELAY_MS = 200;
 const MAX_UNRECORDED = 100;
 
 /** The parts of the store a runner uses (an in-memory fake stands in for it in unit specs). */
-export type RunStore = Pick<TaskStore, 'startRuns' | 'renewLeases' | 'completeRuns' | 'acceptTasks'>;
+export type RunStore = Pick<
+  TaskStore,
+  'startRuns' | 'renewLeases' | 'completeRuns' | 'acceptTasks'
+>;
 
 /** A run confirmed by Redis, waiting for a free slot. */
 interface ConfirmedRun {
