@@ -333,6 +333,8 @@ describe('delaytask stats and dead', () => {
       done: 1,
       deadLetters: 1,
       oldestDueLagMs: 0,
+      missed: 0,
+      expired: 0,
     });
   });
 
