@@ -54,10 +54,74 @@ export class TaskMessageDto {
   Interval?: string | number;
 
   @ApiPropertyOptional({
+    description:
+      'Instead of Interval: a calendar, 5 fields (minute hour day month weekday) or 6 with ' +
+      'seconds first. ToRunAt and ToRunAfter are then optional (when the schedule starts).',
+    example: '0 2 * * *',
+  })
+  Cron?: string;
+
+  @ApiPropertyOptional({
+    description: 'With Cron: the IANA time zone it is read in (default UTC).',
+    example: 'Europe/Berlin',
+  })
+  TimeZone?: string;
+
+  @ApiPropertyOptional({
+    enum: ['first', 'last', 'both'],
+    description: 'With Cron: runs in the hour a DST change repeats (default first).',
+  })
+  DstRepeated?: string;
+
+  @ApiPropertyOptional({
+    enum: ['shift', 'skip'],
+    description: 'With Cron: runs in the hour a DST change skips (default shift: moved past it).',
+  })
+  DstSkipped?: string;
+
+  @ApiPropertyOptional({
     oneOf: NUMBER_OR_TEXT,
     description: 'The last allowed occurrence: unix seconds or ISO-8601. Absent: no end.',
   })
   EndTime?: string | number;
+
+  @ApiPropertyOptional({
+    enum: ['skip', 'one', 'all'],
+    description:
+      'Periodic tasks: occurrences that fell due while none could run: none, one (default), or ' +
+      'all (at most CatchUpMax).',
+  })
+  CatchUp?: string;
+
+  @ApiPropertyOptional({
+    oneOf: NUMBER_OR_TEXT,
+    description: 'With CatchUp "all": most missed occurrences run, 1 to 1000 (default 10).',
+  })
+  CatchUpMax?: string | number;
+
+  @ApiPropertyOptional({
+    enum: ['skip', 'bufferOne', 'allowAll'],
+    description:
+      'Periodic tasks: an occurrence due while the previous run still runs: skipped (default), ' +
+      'the latest run when it ends, or all run beside it.',
+  })
+  Overlap?: string;
+
+  @ApiPropertyOptional({
+    oneOf: NUMBER_OR_TEXT,
+    description:
+      'Periodic tasks: seconds; each occurrence starts within [due, due + Jitter), alike on ' +
+      'every instance. Less than the shortest gap between occurrences.',
+  })
+  Jitter?: string | number;
+
+  @ApiPropertyOptional({
+    oneOf: NUMBER_OR_TEXT,
+    description:
+      'Seconds; an occurrence that would start later than that after its due time is recorded ' +
+      'expired instead of running.',
+  })
+  MaxLateness?: string | number;
 
   @ApiPropertyOptional({
     oneOf: NUMBER_OR_TEXT,
