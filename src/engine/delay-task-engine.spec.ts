@@ -10,6 +10,7 @@ import { defaultOptions } from '../config/default-options';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import type { TaskSpec } from '../domain/task-spec';
 import type { StreamInbox } from '../ingest/stream-inbox.service';
+import type { TaskIngestService } from '../ingest/task-ingest.service';
 import { LeaseSweeper } from '../recovery/lease-sweeper.service';
 import { RecoveryService } from '../recovery/recovery.service';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
@@ -118,6 +119,9 @@ class Harness {
       runner,
       registry,
       inbox,
+      standIn<TaskIngestService, 'schedule'>({
+        schedule: () => Promise.reject(new Error('not used: no declared schedules')),
+      }),
     );
     return new Harness(store, engine, handler, jobs);
   }

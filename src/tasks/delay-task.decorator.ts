@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
+import type { CatchUp, DstRepeated, DstSkipped, Overlap } from '../domain/schedule-types';
 
 /** What a task type may set for all its tasks (a task's own fields win). */
 export interface TaskTypeOptions {
@@ -18,6 +19,119 @@ export interface TaskTypeOptions {
    * is.
    */
   readonly payload?: Type<object>;
+
+  // The schedule this type declares: with `cron`, the engine creates (or updates) one periodic task
+  // of this type at every boot, as a producer would send it with the fields named below, so it is
+  // checked exactly as a sent task is. Every instance does so without a leader: the task has a
+  // fixed ID and content, so an unchanged declaration is a duplicate (nothing happens) and a
+  // changed one replaces the schedule. Producers may still send tasks of this type; they run once
+  // each, as before. Without `cron`, none of the options below may be given.
+
+  /**
+   * Declares a schedule (`Cron`): 5 fields (minute hour day-of-month month day-of-week), or 6 with
+   * seconds first, read in `timeZone`. A cron that ingest refuses fails the boot (see
+   * `declared-schedules.ts`).
+   */
+  readonly cron?: string;
+  /** IANA time zone of `cron` (`TimeZone`), e.g. `Europe/Berlin`; default UTC. */
+  readonly timeZone?: string;
+  /**
+   * The hour a DST change repeats (`DstRepeated`): run at its first pass, its last, or both;
+   * default `first`.
+   */
+  readonly dstRepeated?: DstRepeated;
+  /**
+   * A time in the hour a DST change skips (`DstSkipped`): moved past the gap, or dropped; default
+   * `shift`.
+   */
+  readonly dstSkipped?: DstSkipped;
+  /**
+   * Occurrences missed while no instance ran (`CatchUp`): none, the latest, or all (capped);
+   * default `one`.
+   */
+  readonly catchUp?: CatchUp;
+  /**
+   * Most missed occurrences run in a row with `catchUp: 'all'` (`CatchUpMax`, 1–1000); default 10.
+   */
+  readonly catchUpMax?: number;
+  /** An occurrence due while the previous run still runs (`Overlap`); default `skip`. */
+  readonly overlap?: Overlap;
+  /**
+   * Each occurrence starts at a point in [due, due + jitterMs) (`Jitter`), the same on every
+   * instance: spreads schedules that share a cron over the window. Whole milliseconds; default 0.
+   */
+  readonly jitterMs?: number;
+  /**
+   * An occurrence that could not start within this long after its due time is dropped rather than
+   * run late (`MaxLateness`). Whole milliseconds, more than 0; default: no bound.
+   */
+  readonly maxLatenessMs?: number;
+  /** Last allowed occurrence (`EndTime`): a Date, or unix ms; default no end. */
+  readonly endTime?: Date | number;
+  /**
+   * The fields the declared schedule's tasks carry (their payload, checked by `payload` when it is
+   * set); default none. Part of the stored content: change it and the schedule is replaced. Keys
+   * that a message reads as task fields (`Name`, `ID`, `Interval`, … in any case) are refused.
+   */
+  readonly schedulePayload?: Record<string, unknown>;
+  /**
+   * The ID of the declared schedule's task; default `schedule:<name>`. Keep it stable: a new ID
+   * creates a second schedule and leaves the old one running.
+   */
+  readonly scheduleId?: string;
+}
+
+/** The options that belong to a declared schedule: given without `cron`, they would do nothing. */
+const SCHEDULE_OPTIONS = [
+  'timeZone',
+  'dstRepeated',
+  'dstSkipped',
+  'catchUp',
+  'catchUpMax',
+  'overlap',
+  'jitterMs',
+  'maxLatenessMs',
+  'endTime',
+  'schedulePayload',
+  'scheduleId',
+] as const satisfies readonly (keyof TaskTypeOptions)[];
+
+/**
+ * Why a task type's schedule options make no sense, or undefined. Only what TypeScript cannot
+ * catch (or a JavaScript caller might get wrong) and what ingest would not refuse: the values
+ * themselves (a cron's syntax, a time zone, ranges) are checked by ingest when the schedule is
+ * declared at boot, as a sent task's are.
+ */
+export function scheduleOptionsFault(options: TaskTypeOptions): string | undefined {
+  if (options.cron === undefined) {
+    const stray = SCHEDULE_OPTIONS.find((key) => options[key] !== undefined);
+    return stray && `${stray} is given without cron: it belongs to a declared schedule`;
+  }
+  if (typeof options.cron !== 'string') return 'cron must be a string';
+  for (const key of ['jitterMs', 'maxLatenessMs', 'catchUpMax'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      return `${key} must be a finite number`;
+    }
+  }
+  const { endTime, schedulePayload, scheduleId } = options;
+  if (
+    endTime !== undefined &&
+    !Number.isFinite(endTime instanceof Date ? endTime.getTime() : endTime)
+  ) {
+    return 'endTime must be a valid Date or a finite number of unix milliseconds';
+  }
+  if (
+    schedulePayload !== undefined &&
+    (typeof schedulePayload !== 'object' ||
+      schedulePayload === null ||
+      Array.isArray(schedulePayload))
+  ) {
+    return 'schedulePayload must be an object';
+  }
+  if (scheduleId !== undefined && typeof scheduleId !== 'string')
+    return 'scheduleId must be a string';
+  return undefined;
 }
 
 /** What `@DelayTask` stores on a handler class. */
@@ -39,6 +153,12 @@ export const DelayTaskHandlerMetadata = DiscoveryService.createDecorator<DelayTa
  * @DelayTask('SendReminder', { retries: 3, retryDelayMs: 2000, payload: Reminder })
  * @Injectable()
  * export class SendReminderTask extends DelayTaskHandler<Reminder> { ... }
+ *
+ * @example
+ * // Also declares its schedule: one task, `schedule:NightlyReport`, daily at 02:00 Berlin time.
+ * @DelayTask('NightlyReport', { cron: '0 2 * * *', timeZone: 'Europe/Berlin' })
+ * @Injectable()
+ * export class NightlyReportTask extends DelayTaskHandler { ... }
  */
 export function DelayTask(name: string, options: TaskTypeOptions = {}): ClassDecorator {
   return DelayTaskHandlerMetadata({ name, options });

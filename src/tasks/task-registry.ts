@@ -1,6 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { DelayTaskHandlerMetadata, type TaskTypeOptions } from './delay-task.decorator';
+import {
+  DelayTaskHandlerMetadata,
+  scheduleOptionsFault,
+  type TaskTypeOptions,
+} from './delay-task.decorator';
 import { DelayTaskHandler } from './delay-task-handler';
 import { DuplicateTaskNameError } from './errors/duplicate-task-name.error';
 import { InvalidTaskHandlerError } from './errors/invalid-task-handler.error';
@@ -37,6 +41,8 @@ export class TaskRegistry implements OnModuleInit {
       if (!(instance instanceof DelayTaskHandler)) {
         throw new InvalidTaskHandlerError(className, 'it does not extend DelayTaskHandler');
       }
+      const scheduleFault = scheduleOptionsFault(metadata.options);
+      if (scheduleFault) throw new InvalidTaskHandlerError(className, scheduleFault);
       const existing = this.types.get(name);
       if (existing) {
         throw new DuplicateTaskNameError(name, existing.handler.constructor.name, className);
