@@ -274,7 +274,8 @@ describe('cronRecurrence', () => {
     const r = recurrence('* * * * * *', 'Europe/Berlin', 'both');
     const started = performance.now();
     const day = r.pointsIn(ms('2026-10-24T12:00:00Z'), ms('2026-10-25T12:00:00Z'), 2);
-    expect(performance.now() - started).toBeLessThan(200);
+    // Generous for a loaded CI machine; stepping with cron-parser's next() would take 2 s to minutes.
+    expect(performance.now() - started).toBeLessThan(2000);
     expect(day).toEqual({
       count: 86_400,
       countIsExact: true,

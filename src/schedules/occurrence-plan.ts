@@ -90,9 +90,9 @@ export interface NextOccurrence {
  *     'skip' none. ('allowAll' has no B: such an occurrence is handed off to a task of its own as
  *     it starts, and the schedule moves on at once, with endMs = startMs.)
  *   - With catchUp 'all' at most the latest `catchUpMax` of the kept ones stay kept.
- * The next is the oldest kept one, which runs at once, else the first point after `endMs`. Every
- * other point in (dueMs, endMs] is missed. The kept ones after the next are not carried along:
- * when the next starts they are its A, and the rules above apply to them again.
+ * The next is the oldest kept one, which runs at once, else the first point after `endMs`. The
+ * points before the next are missed; those after it are not decided yet: when the next starts
+ * they are its A, and the rules above apply to them again (so none is both missed and run).
  */
 export function nextOccurrence(
   recurrence: Recurrence,
@@ -105,19 +105,27 @@ export function nextOccurrence(
   const cap = keepAll ? catchUpCap(policies) : Infinity;
 
   // B first: its kept point is later than A's, so it takes the catch-up cap first.
-  const b = pointsBetween(recurrence, at.startMs, Math.min(at.endMs, last), 1);
-  const bKept = policies.overlap === 'bufferOne' ? Math.min(b.count, 1) : 0;
+  const b =
+    policies.overlap === 'bufferOne'
+      ? pointsBetween(recurrence, at.startMs, Math.min(at.endMs, last), 1)
+      : NONE;
+  const bKept = Math.min(b.count, 1);
   const oldestB = bKept > 0 ? b.latest[b.latest.length - 1] : undefined;
 
   const aRoom = keepAll ? cap - bKept : 0;
-  const a = pointsBetween(recurrence, at.dueMs, Math.min(at.startMs, last), aRoom);
+  const a =
+    aRoom > 0 ? pointsBetween(recurrence, at.dueMs, Math.min(at.startMs, last), aRoom) : NONE;
   const aKept = Math.min(a.count, aRoom);
   const oldestKept = aKept > 0 ? a.latest[a.latest.length - aKept] : oldestB;
 
-  const missed = a.count + b.count - aKept - bKept;
-  const missedIsExact = a.countIsExact && b.countIsExact;
   let nextMs = oldestKept ?? recurrence.firstAfter(Math.max(at.endMs, at.dueMs));
   if (nextMs !== undefined && nextMs > last) nextMs = undefined;
+  // Missed: the points before the next that will never run. Those after it are not decided here:
+  // when a kept one runs next, the later ones are its backlog, judged again when it starts.
+  const before = nextMs === undefined ? Math.min(at.endMs, last) : nextMs - 1;
+  const skipped = pointsBetween(recurrence, at.dueMs, before, 0);
+  const missed = skipped.count;
+  const missedIsExact = skipped.countIsExact;
   return { nextMs, missed, missedIsExact };
 }
 
