@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const CLK_TCK = (() => {
   try {
@@ -17,6 +17,34 @@ export function rssBytes(pid: number): number {
     return match ? Number(match[1]) * 1024 : NaN;
   } catch {
     return NaN;
+  }
+}
+
+/**
+ * The kernel's peak resident set size of the process (VmHWM in /proc/<pid>/status), in bytes: exact,
+ * unlike samples, which miss what lies between them (and a busy harness takes them late). NaN once
+ * the process is gone.
+ */
+export function rssHighWater(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Resets that peak to the process's RSS now (`5` into /proc/<pid>/clear_refs, Linux ≥ 4.0), so that
+ * a later `rssHighWater` is the peak since this moment; false when the kernel refused it.
+ */
+export function resetRssHighWater(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -95,6 +123,11 @@ export class RssSampler {
       if (at >= from && at <= to && !(rss <= peak)) peak = rss;
     }
     return peak;
+  }
+
+  /** The samples in [from, to], oldest first. */
+  between(from: number, to: number): { at: number; rss: number }[] {
+    return this.samples.filter(({ at }) => at >= from && at <= to);
   }
 
   /**

@@ -1,10 +1,20 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../../test/support/redis-server';
 import { childScript } from './build';
-import { MeasuredChild } from './children';
-import { cpuSeconds, type RssParts, rssBytes, rssParts, RssSampler } from './proc';
+import { MeasuredChild, RUNS_DIR } from './children';
+import {
+  cpuSeconds,
+  type RssParts,
+  rssBytes,
+  resetRssHighWater,
+  rssHighWater,
+  rssParts,
+  RssSampler,
+} from './proc';
 import { BenchRedis, sleep } from './redis-server';
 import { max, min, percentile, prng } from './stats';
-import { OurService, type System } from './systems';
+import { OurService, type StreamFloodResult, type SubmitResult, type System } from './systems';
 
 /** A target for our figure: absolute (`max`/`min`) or against BullMQ's (`ratioMax`/`ratioMin`). */
 export interface Target {
@@ -38,6 +48,8 @@ export interface Params {
   concurrency?: number;
   /** ms each task of `share` takes. */
   work?: number;
+  /** Entries of the `stream` scenario's flood (0: no flood). */
+  flood?: number;
   /**
    * burst-http: force a full GC before each heap reading (all submitted, half run, drained), so
    * that they tell live objects from garbage. Diagnosis only: it changes the process's heap.
@@ -1100,6 +1112,420 @@ const flood: Scenario = {
   },
 };
 
+/** One measured round of `stream`: which way in, and what it took. */
+interface InboxRound {
+  way: 'pubsub' | 'stream';
+  tasks: number;
+  elapsedMs: number;
+  /** stream: from the first XADD until Redis answered the last (the client's `emit` completes then). */
+  addMs: number;
+  /** pub/sub: ms the producer waited for ingest (`MAX_AHEAD`); the stream's producer never waits. */
+  heldBackMs: number;
+  /** CPU seconds of the service and of redis-server over the round. */
+  cpuService: number;
+  cpuRedis: number;
+}
+
+/**
+ * Issue 9's figures: the stream inbox's accept rate against the pub/sub submit rate of `burst`
+ * (`OurService.submit`, unchanged) in the same run, then a flood into the stream on a fresh
+ * instance: what the service's RSS does while the flood waits in Redis, and whether every entry
+ * is stored.
+ */
+const stream: Scenario = {
+  name: 'stream',
+  systems: ['ours'],
+  describe: (p) =>
+    `${p.n ?? 50_000} once tasks due in ${(p.lead ?? 3_600_000) / 60_000} min per round, by ` +
+    `pipelined XADD into the stream inbox or pipelined PUBLISH (as burst), rounds pub/sub, ` +
+    `stream, stream, pub/sub after an unmeasured warm-up; then ` +
+    `${(p.flood ?? 1_000_000).toLocaleString('en-US')} entries XADDed as fast as Redis takes ` +
+    `them (never held back) on a fresh instance: RSS against its idle, time until all stored, lost`,
+  async run(system, redis, p) {
+    if (!(system instanceof OurService)) throw new Error('stream runs on our service only');
+    const n = p.n ?? 50_000;
+    const floodN = p.flood ?? 1_000_000;
+    const lead = p.lead ?? 3_600_000;
+    const figures = await streamAgainstPubsub(system, redis, n, lead);
+    if (floodN > 0) {
+      // The flood's "idle" is a fresh instance's, as in every other scenario, on an empty Redis.
+      await system.stop();
+      await redis.admin.flushall();
+      figures.push(...(await streamFlood(system, redis, floodN, lead, p.over ?? 82_800_000)));
+    }
+    return figures;
+  },
+};
+
+async function streamAgainstPubsub(
+  system: OurService,
+  redis: BenchRedis,
+  n: number,
+  lead: number,
+): Promise<Figure[]> {
+  const { child, sampler } = await startOne(system, redis);
+  try {
+    const dueMs = nextSecond(Date.now() + lead);
+    let submitted = 0;
+    const round = async (way: InboxRound['way'], count: number): Promise<InboxRound> => {
+      const from = submitted;
+      submitted += count;
+      const task = (i: number) => ({ id: String(from + i), dueMs });
+      const cpu0 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+      const result: SubmitResult & { addMs?: number } =
+        way === 'pubsub'
+          ? await system.submit(count, task, 'bulk')
+          : await system.submitStream(count, task);
+      const { elapsedMs, heldBackMs = 0, addMs = NaN } = result;
+      const cpu1 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+      return {
+        way,
+        tasks: count,
+        elapsedMs,
+        addMs,
+        heldBackMs,
+        cpuService: cpu1[0] - cpu0[0],
+        cpuRedis: cpu1[1] - cpu0[1],
+      };
+    };
+    // Unmeasured: both ways through ingest are compiled by the JIT before either is timed.
+    await round('pubsub', Math.ceil(n / 10));
+    await round('stream', Math.ceil(n / 10));
+    // A B B A: neither way always meets the warmer process or the fuller Redis.
+    const rounds: InboxRound[] = [];
+    for (const way of ['pubsub', 'stream', 'stream', 'pubsub'] as const) {
+      rounds.push(await round(way, n));
+    }
+    console.log(
+      `  ours: rounds ${rounds
+        .map(
+          (r) => `${r.way} ${Math.round((r.tasks / r.elapsedMs) * 1000).toLocaleString('en-US')}/s`,
+        )
+        .join(', ')} (the stream's producer is never held back)`,
+    );
+    const total = (way: InboxRound['way']) => {
+      const mine = rounds.filter((r) => r.way === way);
+      const sum = (pick: (r: InboxRound) => number) => mine.reduce((a, r) => a + pick(r), 0);
+      const tasks = sum((r) => r.tasks);
+      return {
+        rate: (tasks / sum((r) => r.elapsedMs)) * 1000,
+        heldBackMs: sum((r) => r.heldBackMs),
+        addRate: (tasks / sum((r) => r.addMs)) * 1000,
+        cpuService: (sum((r) => r.cpuService) / tasks) * 1e6,
+        cpuRedis: (sum((r) => r.cpuRedis) / tasks) * 1e6,
+      };
+    };
+    const viaStream = total('stream');
+    const viaPubsub = total('pubsub');
+    return [
+      {
+        key: 'stream.accept',
+        label: 'stream accept rate (first XADD → all stored)',
+        unit: 'tasks/s',
+        value: viaStream.rate,
+      },
+      {
+        key: 'stream.added',
+        label: 'stream: rate Redis answered the XADDs (a producer holds its tasks safe then)',
+        unit: 'tasks/s',
+        value: viaStream.addRate,
+      },
+      {
+        key: 'stream.pubsub',
+        label: 'pub/sub submit rate, same tasks (as burst)',
+        unit: 'tasks/s',
+        value: viaPubsub.rate,
+      },
+      {
+        key: 'stream.ratio',
+        label: 'stream accept rate ÷ pub/sub submit rate',
+        unit: '×',
+        value: viaStream.rate / viaPubsub.rate,
+      },
+      {
+        // Over 50,000 published tasks not yet accepted the producer waits (MAX_AHEAD); it must
+        // not, or the pub/sub figure would be a throttled one. submit() says so when it does.
+        key: 'stream.pubsub.heldBack',
+        label: 'pub/sub producer held back for ingest (pub/sub limit)',
+        unit: 's',
+        value: viaPubsub.heldBackMs / 1000,
+      },
+      {
+        key: 'stream.cpu.stream',
+        label: 'CPU of the service per task, stream',
+        unit: 'µs',
+        value: viaStream.cpuService,
+      },
+      {
+        key: 'stream.cpu.pubsub',
+        label: 'CPU of the service per task, pub/sub',
+        unit: 'µs',
+        value: viaPubsub.cpuService,
+      },
+      {
+        key: 'stream.cpuRedis.stream',
+        label: 'CPU of redis-server per task, stream',
+        unit: 'µs',
+        value: viaStream.cpuRedis,
+      },
+      {
+        key: 'stream.cpuRedis.pubsub',
+        label: 'CPU of redis-server per task, pub/sub',
+        unit: 'µs',
+        value: viaPubsub.cpuRedis,
+      },
+      {
+        key: 'stream.rss.peak',
+        label: 'RSS peak over these rounds',
+        unit: 'MB',
+        value: sampler.peak() / MB,
+      },
+    ];
+  } finally {
+    sampler.stop();
+  }
+}
+
+async function streamFlood(
+  system: OurService,
+  redis: BenchRedis,
+  n: number,
+  lead: number,
+  over: number,
+): Promise<Figure[]> {
+  const { child, sampler } = await startOne(system, redis);
+  try {
+    const idleRss = rssBytes(child.pid);
+    const idleParts = rssParts(child.pid);
+    const heapIdle = await child.memoryUsage();
+    // Diagnosis of the RSS: the V8 heap's own view every 250 ms (an IPC question, no forced GC).
+    const heapPeak = { used: heapIdle.heapUsed, total: heapIdle.heapTotal };
+    const heapSeries: { at: number; used: number; total: number }[] = [];
+    const heapTimer = setInterval(() => {
+      void child.memoryUsage().then((usage) => {
+        heapPeak.used = Math.max(heapPeak.used, usage.heapUsed);
+        heapPeak.total = Math.max(heapPeak.total, usage.heapTotal);
+        heapSeries.push({ at: Date.now(), used: usage.heapUsed, total: usage.heapTotal });
+      });
+    }, 250);
+    const first = Date.now() + lead;
+    const cpu0 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+    // The peak is the kernel's high-water mark from here on: the 100 ms samples miss what lies
+    // between them, and the harness, busy adding, takes them late (up to ~1.5 s apart).
+    const highWaterReset = resetRssHighWater(child.pid);
+    const started = Date.now();
+    let result: StreamFloodResult;
+    try {
+      result = await system.streamFlood(n, (i) => ({
+        id: String(i),
+        dueMs: first + Math.floor((i * over) / n),
+      }));
+    } finally {
+      clearInterval(heapTimer);
+    }
+    const endedAt = Date.now();
+    const cpu1 = [cpuSeconds(child.pid), cpuSeconds(redis.pid)];
+    const highWater = highWaterReset ? rssHighWater(child.pid) : NaN;
+    const sampledPeak = sampler.peak(started, endedAt);
+    const samples = sampler.between(started, endedAt);
+    let widestGap = 0;
+    for (let i = 1; i < samples.length; i++) {
+      widestGap = Math.max(widestGap, samples[i].at - samples[i - 1].at);
+    }
+    // Without the high-water mark (a kernel that refuses clear_refs) the samples' peak, said so.
+    const peakRss = Number.isNaN(highWater) ? sampledPeak : Math.max(highWater, sampledPeak);
+    const endParts = rssParts(child.pid);
+    await sleep(5000);
+    const afterRss = rssBytes(child.pid);
+    const left = await system.streamLength();
+    const heapCollected = await child.memoryUsage(true);
+    const collectedRss = rssBytes(child.pid);
+    const collectedParts = rssParts(child.pid);
+    const lost = n - result.stored;
+    writeMemorySeries(
+      join(RUNS_DIR, 'stream-flood-memory.tsv'),
+      started,
+      sampler.between(started, endedAt),
+      heapSeries,
+    );
+    console.log(
+      `  ours: ${n.toLocaleString('en-US')} entries added in ${(result.addMs / 1000).toFixed(1)} s; ` +
+        `${result.stored.toLocaleString('en-US')} stored ` +
+        (Number.isNaN(result.storedMs)
+          ? `when storing stalled (15 s without progress)`
+          : `${(result.storedMs / 1000).toFixed(1)} s after the first XADD`) +
+        `; at most ${result.peakBacklog.toLocaleString('en-US')} waited in the stream; RSS idle ` +
+        `${(idleRss / MB).toFixed(1)} MB, peak ${(peakRss / MB).toFixed(1)} MB ` +
+        (Number.isNaN(highWater)
+          ? `(of the 100 ms samples only: the kernel refused to reset VmHWM)`
+          : `(VmHWM; the samples' highest: ${(sampledPeak / MB).toFixed(1)} MB, widest gap ` +
+            `between them ${widestGap} ms)`),
+    );
+    return [
+      {
+        key: 'stream.flood.add',
+        label: 'flood: add rate (first XADD → Redis answered the last)',
+        unit: 'tasks/s',
+        value: (n / result.addMs) * 1000,
+      },
+      {
+        key: 'stream.flood.time',
+        label: 'flood: first XADD → all stored',
+        unit: 's',
+        value: result.storedMs / 1000,
+      },
+      {
+        key: 'stream.flood.rate',
+        label: 'flood: accept rate (n ÷ that)',
+        unit: 'tasks/s',
+        value: (n / result.storedMs) * 1000,
+      },
+      { key: 'stream.flood.stored', label: 'flood: stored', unit: 'count', value: result.stored },
+      {
+        key: 'stream.flood.lost',
+        label: 'flood: lost (added, never stored)',
+        unit: 'count',
+        value: lost,
+      },
+      {
+        key: 'stream.flood.dead',
+        label: 'flood: dead-lettered',
+        unit: 'count',
+        value: result.deadLettered,
+      },
+      {
+        key: 'stream.flood.backlog',
+        label: 'flood: highest stream length (waiting in Redis)',
+        unit: 'count',
+        value: result.peakBacklog,
+      },
+      {
+        key: 'stream.flood.left',
+        label: 'flood: entries left in the stream 5 s after all stored',
+        unit: 'count',
+        value: left,
+      },
+      {
+        key: 'stream.flood.rss.idle',
+        label: 'flood: RSS idle (fresh instance, before the flood)',
+        unit: 'MB',
+        value: idleRss / MB,
+      },
+      {
+        key: 'stream.flood.rss.peak',
+        label: Number.isNaN(highWater)
+          ? 'flood: RSS peak (first XADD → all stored; 100 ms samples only)'
+          : 'flood: RSS peak (first XADD → all stored; kernel high-water mark)',
+        unit: 'MB',
+        value: peakRss / MB,
+      },
+      {
+        key: 'stream.flood.rss.growth',
+        label: 'flood: RSS peak - idle',
+        unit: 'MB',
+        value: (peakRss - idleRss) / MB,
+      },
+      {
+        key: 'stream.flood.rss.sampled',
+        label: 'flood: RSS peak of the 100 ms samples (cross-check)',
+        unit: 'MB',
+        value: sampledPeak / MB,
+      },
+      {
+        key: 'stream.flood.rss.after',
+        label: 'flood: RSS 5 s after all stored',
+        unit: 'MB',
+        value: afterRss / MB,
+      },
+      {
+        key: 'stream.flood.heap.idle',
+        label: 'flood: heap used, idle',
+        unit: 'MB',
+        value: heapIdle.heapUsed / MB,
+      },
+      {
+        key: 'stream.flood.heap.idleTotal',
+        label: 'flood: heap reserved, idle',
+        unit: 'MB',
+        value: heapIdle.heapTotal / MB,
+      },
+      {
+        key: 'stream.flood.heap.peak',
+        label: 'flood: heap used, highest of the 250 ms samples',
+        unit: 'MB',
+        value: heapPeak.used / MB,
+      },
+      {
+        key: 'stream.flood.heap.peakTotal',
+        label: 'flood: heap reserved, highest of the 250 ms samples',
+        unit: 'MB',
+        value: heapPeak.total / MB,
+      },
+      ...heapFigures(
+        'stream.flood.heap.gc',
+        '5 s after all stored, after a forced full GC',
+        heapCollected,
+      ),
+      {
+        key: 'stream.flood.rss.gc',
+        label: 'flood: RSS after that forced GC (diagnosis)',
+        unit: 'MB',
+        value: collectedRss / MB,
+      },
+      ...rssPartFigures('stream.flood.parts.idle', 'before the flood', idleParts),
+      ...rssPartFigures('stream.flood.parts.end', 'when the flood was all stored', endParts),
+      ...rssPartFigures('stream.flood.parts.gc', 'after that forced GC', collectedParts),
+      {
+        key: 'stream.flood.cpu',
+        label: 'flood: CPU of the service per task',
+        unit: 'µs',
+        value: ((cpu1[0] - cpu0[0]) / n) * 1e6,
+      },
+      {
+        key: 'stream.flood.cpuRedis',
+        label: 'flood: CPU of redis-server per task',
+        unit: 'µs',
+        value: ((cpu1[1] - cpu0[1]) / n) * 1e6,
+      },
+      {
+        key: 'stream.flood.child',
+        label: 'flood: service still running',
+        unit: 'count',
+        value: Number(child.running),
+      },
+    ];
+  } finally {
+    sampler.stop();
+  }
+}
+
+/**
+ * Diagnosis of the flood's RSS: one line per 100 ms RSS sample (ms since the first XADD, RSS, and
+ * the latest heap reading before it), to tell a transient peak from a lasting one.
+ */
+function writeMemorySeries(
+  file: string,
+  started: number,
+  rss: { at: number; rss: number }[],
+  heap: { at: number; used: number; total: number }[],
+): void {
+  const lines = ['ms\trss_mb\theap_used_mb\theap_reserved_mb'];
+  let h = -1;
+  for (const sample of rss) {
+    while (h + 1 < heap.length && heap[h + 1].at <= sample.at) h++;
+    const usage = heap[h];
+    lines.push(
+      [
+        sample.at - started,
+        (sample.rss / MB).toFixed(1),
+        usage ? (usage.used / MB).toFixed(1) : '',
+        usage ? (usage.total / MB).toFixed(1) : '',
+      ].join('\t'),
+    );
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 export const SCENARIOS: Scenario[] = [
   burst,
   burstHttp,
@@ -1112,4 +1538,5 @@ export const SCENARIOS: Scenario[] = [
   crash,
   backlog,
   flood,
+  stream,
 ];

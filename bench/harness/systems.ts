@@ -63,6 +63,20 @@ export interface FloodResult {
   limit: string;
 }
 
+/** What adding to the stream inbox as fast as Redis takes it did (ours only, `stream`). */
+export interface StreamFloodResult {
+  /** From the first XADD until Redis had answered the last one. */
+  addMs: number;
+  /** From the first XADD until every entry was stored; NaN when storing stalled short of that. */
+  storedMs: number;
+  /** Tasks stored once all were, or once storing had stopped growing for 15 s. */
+  stored: number;
+  /** Highest stream length sampled (XLEN every 100 ms): entries waiting in Redis. */
+  peakBacklog: number;
+  /** Entries ingest refused meanwhile (dead letters added). */
+  deadLettered: number;
+}
+
 export interface System {
   readonly key: 'ours' | 'bullmq';
   /** Starts `instances` service/worker processes and waits until each is ready. */
@@ -87,6 +101,14 @@ const PREBUILT = 200_000;
 const PREFIX = 'bench:';
 const CHANNEL = `${PREFIX}messageQ`;
 const QUEUE = 'bench';
+/** The stream inbox: named like the channel (keys and channels never collide in Redis). */
+const STREAM = CHANNEL;
+/** XADDs per pipeline into the stream inbox (test/e2e/stream.e2e-spec.ts's flood adds 10,000). */
+const STREAM_PIPELINE = 10_000;
+/** Pipelines of XADDs unanswered at once: Redis has the next while the harness encodes one. */
+const STREAM_IN_FLIGHT = 2;
+/** The dead-letter list (src/store/keys.ts): what ingest refused. */
+const DEAD = `{${PREFIX}}dead`;
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
@@ -149,12 +171,7 @@ export class OurService implements System {
   ): Promise<SubmitResult> {
     const base = await this.accepted();
     const message = (i: number) => seedMessage(task(i));
-    // Up to PREBUILT messages are encoded before the clock starts, so the producer's own JSON work
-    // stays out of the figure; a larger backlog is encoded chunk by chunk while publishing.
-    const prebuilt =
-      mode === 'bulk' && count <= PREBUILT
-        ? Array.from({ length: count }, (_, i) => JSON.stringify(message(i)))
-        : undefined;
+    const text = mode === 'bulk' ? seedTexts(count, task) : undefined;
     const started = Date.now();
     let heldBackMs = 0;
     if (mode === 'bulk') {
@@ -168,7 +185,7 @@ export class OurService implements System {
         }
         const pipeline = this.pub.pipeline();
         for (let i = from; i < Math.min(count, from + CHUNK); i++) {
-          pipeline.publish(CHANNEL, prebuilt ? prebuilt[i] : JSON.stringify(message(i)));
+          pipeline.publish(CHANNEL, text ? text(i) : JSON.stringify(message(i)));
         }
         void pipeline.exec();
       }
@@ -244,6 +261,96 @@ export class OurService implements System {
     };
   }
 
+  /**
+   * The durable way in (`stream`): adds every task's seed JSON to the stream inbox as its field
+   * `task` (pipelined XADD, see `addToStream`) and waits until every one is stored, polling as
+   * `submit` does. Up to PREBUILT texts are encoded before the clock starts, as in `submit`.
+   */
+  async submitStream(
+    count: number,
+    task: (i: number) => BenchTask,
+  ): Promise<SubmitResult & { addMs: number }> {
+    const base = await this.accepted();
+    const text = seedTexts(count, task);
+    const started = Date.now();
+    await this.addToStream(count, text);
+    const addMs = Date.now() - started;
+    return { elapsedMs: await this.waitAccepted(base + count, started), addMs };
+  }
+
+  /**
+   * Adds every task to the stream inbox as fast as Redis takes the XADDs (encoded while adding),
+   * then waits until all are stored or storing has not progressed for 15 s. Meanwhile the stream's
+   * length is sampled every 100 ms: what waits in Redis rather than in the service.
+   */
+  async streamFlood(count: number, task: (i: number) => BenchTask): Promise<StreamFloodResult> {
+    const base = await this.accepted();
+    const deadBefore = await this.pub.llen(DEAD);
+    let peakBacklog = 0;
+    let polling: Promise<void> = Promise.resolve();
+    const sampleBacklog = () => {
+      polling = this.redis.admin.xlen(STREAM).then(
+        (length) => void (peakBacklog = Math.max(peakBacklog, length)),
+        () => undefined,
+      );
+    };
+    const timer = setInterval(sampleBacklog, 100);
+    const started = Date.now();
+    try {
+      await this.addToStream(count, (i) => JSON.stringify(seedMessage(task(i))));
+      const addMs = Date.now() - started;
+      const reached = await this.acceptedBy(base + count, started, 15_000);
+      return {
+        addMs,
+        storedMs: reached.complete ? reached.elapsedMs : NaN,
+        stored: reached.accepted - base,
+        peakBacklog,
+        deadLettered: (await this.pub.llen(DEAD)) - deadBefore,
+      };
+    } finally {
+      clearInterval(timer);
+      await polling;
+    }
+  }
+
+  /** Entries in the stream inbox now (added, not yet stored and deleted). */
+  streamLength(): Promise<number> {
+    return this.pub.xlen(STREAM);
+  }
+
+  /**
+   * `XADD <stream> * task <text>` for each task, STREAM_PIPELINE a pipeline (as
+   * test/e2e/stream.e2e-spec.ts adds them), at most STREAM_IN_FLIGHT pipelines unanswered so that
+   * Redis always has the next one while the harness encodes another. Resolves once Redis answered
+   * the last; a refused XADD fails the run (what Redis refused was never in the inbox).
+   */
+  private async addToStream(count: number, text: (i: number) => string): Promise<void> {
+    const inFlight = new Set<Promise<unknown>>();
+    let refused = 0;
+    let firstError: Error | null = null;
+    for (let from = 0; from < count; from += STREAM_PIPELINE) {
+      const pipeline = this.pub.pipeline();
+      for (let i = from; i < Math.min(count, from + STREAM_PIPELINE); i++) {
+        pipeline.xadd(STREAM, '*', 'task', text(i));
+      }
+      const adding: Promise<unknown> = pipeline.exec().then((results) => {
+        for (const [error] of results ?? []) {
+          if (error) {
+            refused++;
+            firstError ??= error;
+          }
+        }
+        inFlight.delete(adding);
+      });
+      inFlight.add(adding);
+      if (inFlight.size >= STREAM_IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (refused > 0) {
+      throw new Error(`Redis refused ${refused} XADD(s): ${String(firstError)}`);
+    }
+  }
+
   async claimCounter(): Promise<number> {
     return Number((await this.pub.get(`{${PREFIX}}fence`)) ?? 0);
   }
@@ -267,16 +374,32 @@ export class OurService implements System {
   }
 
   private async waitAccepted(target: number, started: number): Promise<number> {
+    const { elapsedMs, accepted, complete } = await this.acceptedBy(target, started, 15_000);
+    if (!complete) {
+      throw new Error(`only ${accepted} of ${target} tasks were accepted (stalled for 15 s)`);
+    }
+    return elapsedMs;
+  }
+
+  /**
+   * Polls acceptance every POLL_MS until it reaches `target` (complete) or has not grown for
+   * `stallMs`; `elapsedMs` is from `started` until then.
+   */
+  private async acceptedBy(
+    target: number,
+    started: number,
+    stallMs: number,
+  ): Promise<{ elapsedMs: number; accepted: number; complete: boolean }> {
     let last = -1;
     let lastChange = Date.now();
     for (;;) {
       const now = await this.accepted();
-      if (now >= target) return Date.now() - started;
+      if (now >= target) return { elapsedMs: Date.now() - started, accepted: now, complete: true };
       if (now !== last) {
         last = now;
         lastChange = Date.now();
-      } else if (Date.now() - lastChange > 15_000) {
-        throw new Error(`only ${now} of ${target} tasks were accepted (stalled for 15 s)`);
+      } else if (Date.now() - lastChange > stallMs) {
+        return { elapsedMs: Date.now() - started, accepted: now, complete: false };
       }
       await sleep(POLL_MS);
     }
@@ -287,6 +410,18 @@ export class OurService implements System {
     this.children = [];
     this.pub?.disconnect();
   }
+}
+
+/**
+ * The seed JSON of each task, by index. Up to PREBUILT are encoded now, before the caller starts
+ * its clock, so that the producer's own JSON work stays out of the figure; a larger count is
+ * encoded as it is asked for (while submitting).
+ */
+function seedTexts(count: number, task: (i: number) => BenchTask): (i: number) => string {
+  const encode = (i: number) => JSON.stringify(seedMessage(task(i)));
+  if (count > PREBUILT) return encode;
+  const texts = Array.from({ length: count }, (_, i) => encode(i));
+  return (i) => texts[i];
 }
 
 /** Our seed-format message for a bench task. */
