@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import type { TaskView } from '../../operations/task-view';
+import type { TaskRules, TaskView } from '../../operations/task-view';
 import type { TaskState } from '../../store/operations-store';
 import { TASK_STATES } from '../../store/operations-store';
 
@@ -26,11 +26,32 @@ export class TaskViewDto implements TaskView {
   @ApiPropertyOptional({ description: 'Periodic tasks: seconds between occurrences.' })
   interval?: number;
 
+  @ApiPropertyOptional({ description: 'Cron tasks: the calendar.', example: '0 2 * * *' })
+  cron?: string;
+
+  @ApiPropertyOptional({ description: 'Cron tasks: the time zone it is read in (absent: UTC).' })
+  timeZone?: string;
+
   @ApiPropertyOptional({ format: 'date-time', description: 'The last allowed occurrence.' })
   endTime?: string;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The occurrence rules sent with the task (dstRepeated, dstSkipped, catchUp, catchUpMax, ' +
+      'overlap, jitter and maxLateness in seconds); absent ones are the defaults.',
+    example: { catchUp: 'skip', maxLateness: 600 },
+  })
+  rules?: TaskRules;
+
   @ApiPropertyOptional({ description: "The last failure's error." })
   lastError?: string;
+
+  @ApiPropertyOptional({
+    description: 'How the last failure came about: error, timeout, expired (MaxLateness), stalled.',
+  })
+  lastOutcome?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Failed, cancelled or done: when.' })
   finishedAt?: string;

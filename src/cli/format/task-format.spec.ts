@@ -38,6 +38,22 @@ describe('renderTask', () => {
     );
   });
 
+  it('gives a cron task its calendar with its zone, its rules, and how its last failure came about', () => {
+    const text = renderTask({
+      ...PERIODIC,
+      interval: undefined,
+      cron: '0 2 * * *',
+      timeZone: 'Europe/Berlin',
+      rules: { catchUp: 'skip', maxLateness: 600 },
+      lastError: 'not run: it would have started 700000 ms late',
+      lastOutcome: 'expired',
+    });
+    expect(text).toMatch(/^cron +0 2 \* \* \* \(Europe\/Berlin\)$/m);
+    expect(text).toMatch(/^rules +\{"catchUp":"skip","maxLateness":600\}$/m);
+    expect(text).toMatch(/^last error +expired: not run: it would have started 700000 ms late$/m);
+    expect(text).not.toMatch(/^interval/m);
+  });
+
   it('gives a periodic task its due time, interval in seconds and end time', () => {
     const text = renderTask(PERIODIC);
     expect(text).toMatch(/^due at +2026-11-26T13:01:00.000Z$/m);
@@ -77,13 +93,15 @@ describe('renderStats', () => {
     });
     expect(text).toBe(
       [
-        'pending         3',
-        'running         1',
-        'failed          2',
-        'cancelled       0',
-        'done            9',
-        'dead letters    4',
-        'oldest due lag  15 ms',
+        'pending              3',
+        'running              1',
+        'failed               2',
+        'cancelled            0',
+        'done                 9',
+        'dead letters         4',
+        'oldest due lag       15 ms',
+        'missed occurrences   3',
+        'expired occurrences  1',
         '',
       ].join('\n'),
     );

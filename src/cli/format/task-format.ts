@@ -10,11 +10,20 @@ export function renderTask(task: TaskView): string {
     ['due at', task.dueAt],
     ['attempt', String(task.attempt)],
     ['interval', task.interval === undefined ? undefined : `${task.interval} s`],
+    ['cron', task.cron === undefined ? undefined : `${task.cron} (${task.timeZone ?? 'UTC'})`],
     ['end time', task.endTime],
+    ['rules', task.rules === undefined ? undefined : JSON.stringify(task.rules)],
     ['finished at', task.finishedAt],
-    ['last error', task.lastError],
+    ['last error', lastError(task)],
     ['payload', JSON.stringify(task.payload)],
   ]);
+}
+
+/** The error, with how it came about when that is not plain (`expired: not run: …`). */
+function lastError(task: TaskView): string | undefined {
+  if (task.lastError === undefined) return undefined;
+  const plain = task.lastOutcome === undefined || task.lastOutcome === 'error';
+  return plain ? task.lastError : `${task.lastOutcome}: ${task.lastError}`;
 }
 
 // IDs are never cut (they are what the other commands take); long texts are, `--json` has them whole.
