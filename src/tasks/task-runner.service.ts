@@ -5,17 +5,14 @@ import { EngineEvents } from '../engine/engine-events';
 import { printable } from '../logging/printable';
 import { taskLine, type TaskLogLine, type TaskRef } from '../logging/task-log-line';
 import { OutageLog } from '../logging/outage-log';
-import type { LostLease, StartResult, TaskStore } from '../store/task-store';
+import type { LostLease, TaskStore } from '../store/task-store';
 import type { Claim, RunOutcome, SettledOutcome, StartedRun } from '../domain/claim';
-import type { TaskSpec } from '../domain/task-spec';
-import type { StartVerdict } from '../schedules/occurrence-plan';
 import { checkPayload } from './payload-check';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
 import { OutcomeWriter } from './outcome-writer';
 import { decodeRecord } from '../domain/task-record';
-import { occurrenceTask, scheduleStep, verdictAtStart } from './occurrence-decisions';
-import { acceptItem } from '../store/accept-item';
+import { ScheduleKeeper } from './schedule-keeper';
 import { retryPolicy } from './retry-policy';
 import { Run } from './run';
 import { TaskRegistry } from './task-registry';
@@ -75,9 +72,8 @@ export class TaskRunner {
   private readonly confirmed = new FifoQueue<ConfirmedRun>();
   private readonly running = new Map<number, Run>();
   private readonly waiting = new Map<NodeJS.Timeout, Claim[]>();
-  /** Occurrences of allowAll schedules being stored as tasks of their own (see handOff). */
-  private readonly handOffs = new Set<Promise<void>>();
   private readonly outcomes: OutcomeWriter;
+  private readonly schedules: ScheduleKeeper;
   private readonly nextListeners: ((claims: Claim[]) => void)[] = [];
   private readonly roomListeners: (() => void)[] = [];
   private readonly meter = new ThroughputMeter(performance.now());
@@ -116,6 +112,16 @@ export class TaskRunner {
       // Half of what may wait unrecorded: one batch is recorded while the next is gathered.
       Math.ceil((options.concurrency + MAX_UNRECORDED) / 2),
     );
+    this.schedules = new ScheduleKeeper({
+      options,
+      store,
+      events: this.events,
+      logger: this.logger,
+      outage: this.startOutage,
+      write: (outcome) => this.outcomes.write(outcome),
+      enqueue: (claims) => this.enqueue(claims),
+      giveBack: (started) => this.giveBack(started),
+    });
   }
 
   /** Next occurrences of periodic tasks, claimed for this instance as their runs completed. */
@@ -213,7 +219,7 @@ export class TaskRunner {
       }
     }
     this.stopKeepingLeases();
-    await Promise.all(this.handOffs);
+    await this.schedules.drain();
     await this.outcomes.flush();
   }
 
@@ -348,7 +354,7 @@ export class TaskRunner {
           `${result.stale.length} claim(s) were rescheduled or taken over; skipped`,
         );
       }
-      for (const stalled of result.stalled) this.endStalled(stalled, result.nowMs);
+      for (const stalled of result.stalled) this.schedules.endStalled(stalled, result.nowMs);
       this.retryLater(result.later, result.nowMs);
       const leaseUntil = sentAt + this.options.leaseMs - this.leaseMarginMs;
       for (const started of result.started) {
@@ -395,11 +401,7 @@ export class TaskRunner {
   private launch({ started, leaseUntil }: ConfirmedRun): void {
     const spec = decodeRecord(started.record);
     const startMs = this.redisNow();
-    const verdict = spec ? verdictAtStart(spec, started, startMs) : undefined;
-    if (spec && verdict && verdict.kind !== 'run') {
-      return this.skip(started, spec, verdict, startMs);
-    }
-    if (spec?.overlap === 'allowAll') return this.handOff(started, spec, startMs);
+    if (spec && this.schedules.tookOver(started, spec, startMs)) return;
     const run = new Run(started, spec, startMs, leaseUntil, this.settled);
     this.running.set(run.token, run);
     this.keepLeases();
@@ -424,93 +426,13 @@ export class TaskRunner {
     return Date.now() + this.redisOffsetMs;
   }
 
-  /**
-   * An occurrence its rules say not to run: recorded as missed (CatchUp) or expired (MaxLateness),
-   * and a periodic task moves on; no slot is used.
-   */
-  private skip(
-    started: StartedRun,
-    spec: TaskSpec,
-    verdict: Exclude<StartVerdict, { kind: 'run' }>,
-    startMs: number,
-  ): void {
-    const { id, token, attempt, dueMs } = started;
-    const missed = verdict.kind === 'missed';
-    const schedule = scheduleStep(spec, { dueMs, startMs, endMs: startMs }, missed);
-    const ref = { id, token, attempt, name: spec.name };
-    if (missed) {
-      this.outcomes.write({ id, token, outcome: 'missed', schedule });
-      this.logger.log(
-        this.taskLine(ref, 'not run: its CatchUp rule skips an occurrence this late'),
-      );
-    } else {
-      const error =
-        `not run: it would have started ${verdict.lateMs} ms late, more than its MaxLateness ` +
-        `of ${spec.maxLatenessMs} ms`;
-      this.outcomes.write({ id, token, outcome: 'expired', error, attempt, schedule });
-      this.logger.warn(this.taskLine(ref, error));
-      this.events.occurrencesSkipped(spec.name, 'expired', 1);
-    }
-    this.events.occurrencesSkipped(spec.name, 'missed', schedule?.missed ?? 0);
-  }
-
-  /**
-   * An occurrence of an `Overlap: "allowAll"` schedule runs as a once task of its own (see
-   * `occurrenceTask`), claimed here, so that it may run beside the others; the schedule moves on
-   * at once. Stored before the occurrence is recorded: a crash in between hands it off again,
-   * which stores nothing new. When Redis does not take it, the occurrence goes back to due.
-   */
-  private handOff(started: StartedRun, spec: TaskSpec, startMs: number): void {
-    const handing = this.storeOccurrenceTask(started, spec, startMs);
-    this.handOffs.add(handing);
-    void handing.finally(() => this.handOffs.delete(handing));
-  }
-
-  private async storeOccurrenceTask(started: StartedRun, spec: TaskSpec, startMs: number) {
-    const { id, token, dueMs } = started;
-    const task = occurrenceTask(spec, dueMs);
-    const { instanceId, windowMs, leaseMs } = this.options;
-    try {
-      const item = acceptItem(task, started.plannedMs);
-      const { results } = await this.store.acceptTasks(instanceId, windowMs, leaseMs, [item]);
-      const claimed = results[0]?.token;
-      if (claimed !== undefined) this.enqueue([{ id: task.id, dueMs, token: claimed }]);
-      const schedule = scheduleStep(spec, { dueMs, startMs, endMs: startMs });
-      this.outcomes.write({ id, token, outcome: 'ok', schedule });
-    } catch (error) {
-      this.startOutage.failed(error);
-      this.giveBack(started);
-    }
-  }
-
-  /**
-   * An occurrence whose runs were lost too often (startRuns would not start it again) ends as
-   * stalled; a periodic task moves on to its next occurrence.
-   */
-  private endStalled({ claim, lost, record }: StartResult['stalled'][number], nowMs: number) {
-    const spec = decodeRecord(record);
-    const { id, token, dueMs } = claim;
-    const error =
-      `its run was lost ${lost} time(s): the instance running it died, stalled past its lease or ` +
-      `gave it up; not started again (DELAYTASK_MAX_STALLS=${this.options.maxStalls})`;
-    const schedule = scheduleStep(spec, { dueMs, startMs: nowMs, endMs: nowMs });
-    this.outcomes.write({ id, token, outcome: 'stalled', error, attempt: lost, schedule });
-    if (spec) this.events.occurrencesSkipped(spec.name, 'missed', schedule?.missed ?? 0);
-    this.logger.error(
-      this.taskLine(
-        { ...claim, name: spec?.name ?? '?' },
-        `was not started again: its runs were lost ${lost} time(s) ` +
-          '(instances died, stalled past the lease or gave it up); recorded as failed',
-      ),
-    );
-  }
-
   private settled = (run: Run, outcome: SettledOutcome, error?: string): void => {
     this.running.delete(run.token);
     this.meter.finished(performance.now());
     this.events.runSettled(run, outcome);
     if (error !== undefined) this.logSettled(run, outcome, error);
-    this.outcomes.write(this.withSchedule(run, this.withRetry(run, outcome)));
+    const withRetry = this.withRetry(run, outcome);
+    this.outcomes.write(this.schedules.withSchedule(run, withRetry, this.redisNow()));
     if (this.running.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     this.stopKeepingLeases();
     this.pump();
@@ -523,20 +445,6 @@ export class TaskRunner {
     const type = this.registry.get(run.spec.name);
     const retry = retryPolicy(run.spec, type?.options ?? {}, run.started.attempt);
     return retry ? { ...outcome, retry } : outcome;
-  }
-
-  /** A periodic task's run that ended carries its schedule's next step, computed here. */
-  private withSchedule(run: Run, outcome: RunOutcome): RunOutcome {
-    if (outcome.outcome === 'abandoned' || outcome.outcome === 'unstarted') return outcome;
-    const { dueMs } = run.started;
-    const schedule = scheduleStep(run.spec, {
-      dueMs,
-      startMs: run.startMs,
-      endMs: this.redisNow(),
-    });
-    if (!schedule) return outcome;
-    if (schedule.missed > 0) this.events.occurrencesSkipped(run.name, 'missed', schedule.missed);
-    return { ...outcome, schedule };
   }
 
   /** Each task name logs under its own context, so that a handler's lines say whose they are. */
