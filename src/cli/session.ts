@@ -42,7 +42,7 @@ export async function withSession<T>(
       redis,
       keys,
       tasks: new TaskStore(redis, keys, options),
-      operations: new OperationsStore(redis, keys),
+      operations: new OperationsStore(redis, keys, options.partitions),
     });
   } catch (error) {
     throw new CliError(ExitCode.redis, `Redis at ${server} failed: ${reasonOf(error)}`);

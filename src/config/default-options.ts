@@ -40,6 +40,9 @@ export function defaultOptions(): DelayTaskOptions {
     maxTimeoutMs: DAY,
     shutdownGraceMs: 10 * SECOND,
     clockSkewMs: 0,
+    partitions: 1,
+    replicaAcks: 0,
+    replicaAckTimeoutMs: SECOND,
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
 }

@@ -75,6 +75,19 @@ export interface DelayTaskOptions {
    * by Redis server time, so a skewed host must still neither run early nor steal work.
    */
   clockSkewMs: number;
+  /**
+   * Hash tags the per-task keys are spread over (`{<prefix><p>}`, one cluster slot each), so that
+   * the tasks of one prefix land on every master of a cluster. 1: today's `{<prefix>}` keys. A
+   * task's partition is a function of its ID: keep the number fixed for a prefix's data.
+   */
+  partitions: number;
+  /**
+   * An accept is acknowledged only once this many replicas have it (`WAIT`); 0 asks for none.
+   * A failover then loses no acknowledged task.
+   */
+  replicaAcks: number;
+  /** How long an accept waits for `replicaAcks` replicas before it fails (`ReplicaAckError`). */
+  replicaAckTimeoutMs: number;
   /** Identifies this instance in leases; defaults to host:pid:random. */
   instanceId: string;
   /** PEM file of the certificate authority that signs the Redis server's certificate (`rediss://`). */

@@ -47,4 +47,9 @@ export class DelayTaskOptionsSchema implements Partial<DelayTaskOptions> {
   @WholeNumber(1, DAY_MS, 'ms') minIntervalMs?: number;
   @WholeNumber(0, 3_600_000, 'ms') shutdownGraceMs?: number;
   @WholeNumber(-DAY_MS, DAY_MS, 'ms') clockSkewMs?: number;
+  @WholeNumber(1, 1024) partitions?: number;
+  // A Redis master has at most a handful of replicas; more could never acknowledge.
+  @WholeNumber(0, 5) replicaAcks?: number;
+  // WAIT with a timeout of 0 would block forever.
+  @WholeNumber(1, 60_000, 'ms') replicaAckTimeoutMs?: number;
 }

@@ -34,6 +34,9 @@ export const OPTION_VARIABLES = {
   DELAYTASK_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   DELAYTASK_INSTANCE_ID: 'instanceId',
   DELAYTASK_CLOCK_SKEW_MS: 'clockSkewMs',
+  DELAYTASK_PARTITIONS: 'partitions',
+  DELAYTASK_REPLICA_ACKS: 'replicaAcks',
+  DELAYTASK_REPLICA_ACK_TIMEOUT_MS: 'replicaAckTimeoutMs',
 } as const satisfies Record<string, keyof ServiceSettingsSchema>;
 
 /** The service's own settings (main.ts, app.module.ts), not the engine's. */

@@ -36,6 +36,9 @@ const WHOLE_NUMBERS: Readonly<Record<string, readonly [number, number]>> = {
   minIntervalMs: [1, DAY],
   shutdownGraceMs: [0, 3_600_000],
   clockSkewMs: [-DAY, DAY],
+  partitions: [1, 1024],
+  replicaAcks: [0, 5],
+  replicaAckTimeoutMs: [1, 60_000],
   httpPort: [1, 65_535],
   readyMaxLagMs: [1000, DAY],
 };

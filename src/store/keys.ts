@@ -3,7 +3,10 @@ import { StoreArgumentError } from './errors/store-argument.error';
 /** Default key prefix; every key also carries it as a hash tag so multi-key scripts run on a cluster. */
 export const DEFAULT_KEY_PREFIX = 'remote-task0:';
 
-/** Names every Redis key of one task namespace. All keys share the hash tag `{prefix}`. */
+/**
+ * Names every Redis key of one task namespace. All keys share the hash tag `{tag}`: the prefix, or
+ * for a partition of several the prefix and the partition's number (see partitions.ts).
+ */
 export class TaskKeys {
   /** HASH id -> record (JSON of TaskSpec, doubling as the content fingerprint). */
   readonly tasks: string;
@@ -52,17 +55,20 @@ export class TaskKeys {
   readonly dead: string;
   /** STRING total bytes of the entries in `dead`. */
   readonly deadBytes: string;
-  /** HASH `missed` | `expired` -> occurrences that did not run, fleet-wide, since ever. */
+  /** HASH `missed` | `expired` -> occurrences that did not run, fleet-wide, since ever (per partition). */
   readonly counters: string;
 
   /** Channel (not a key) on which instances hear about runs to stop: `cancel <id> <token>`. */
   readonly control: string;
 
-  constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
+  constructor(
+    readonly prefix: string = DEFAULT_KEY_PREFIX,
+    tag: string = prefix,
+  ) {
     if (prefix === '' || /[{}]/.test(prefix)) {
       throw new StoreArgumentError('prefix', prefix, 'a non-empty prefix without { or }');
     }
-    const p = `{${prefix}}`;
+    const p = `{${tag}}`;
     this.tasks = `${p}tasks`;
     this.period = `${p}period`;
     this.due = `${p}due`;

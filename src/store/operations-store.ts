@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { TaskKeys } from './keys';
+import { Partitions } from './partitions';
 import { asArray, asInt, asString, code, execResults } from './reply';
 import { positive } from './script-args';
 import { SCRIPT_CODES, type CancelCode, type CodeOf, type RequeueCode } from './script-codes';
@@ -64,36 +65,48 @@ const LISTED: Readonly<Record<TaskState, (k: TaskKeys) => string>> = {
 
 /**
  * The store's side of operating tasks: cancel, requeue, inspect, list, count. State changes are
- * one script each; reads that need one instant are one script too, listings are plain reads.
+ * one script each, on the task's partition; reads that need one instant are one script too,
+ * listings are plain reads. Fencing tokens are TaskStore's, unique across partitions.
  */
 export class OperationsStore {
+  private readonly partitions: Partitions;
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
+    /** The keys shared by every partition (the control channel, dead letters). */
     readonly keys: TaskKeys,
-  ) {}
+    partitions = 1,
+  ) {
+    this.partitions = new Partitions(keys.prefix, partitions);
+  }
+
+  private keysOf(id: string): TaskKeys {
+    return this.partitions.keys(this.partitions.of(id));
+  }
 
   /** Cancels a task; a started run is told on the control channel (its token comes back). */
   async cancelTask(id: string): Promise<{ code: CancelCode; runToken?: number }> {
-    const k = this.keys;
+    const k = this.keysOf(id);
     const reply = asArray(
       'cancelTask',
       await this.redis.cancelTask(
         ...[k.tasks, k.due, k.leased, k.lease, k.running, k.attempts, k.superseded],
         ...[k.cancelled, k.failed, k.failures, k.failedBytes, k.stalls],
         id,
-        k.control,
+        this.keys.control,
       ),
       2,
       1,
     );
     const status = code('cancelTask', 'cancel', reply[0]);
-    const runToken = asInt('cancelTask', reply[1], 'token');
-    return runToken > 0 ? { code: status, runToken } : { code: status };
+    const raw = asInt('cancelTask', reply[1], 'token');
+    if (raw <= 0) return { code: status };
+    return { code: status, runToken: this.partitions.toGlobal(raw, this.partitions.of(id)) };
   }
 
   /** Makes a failed or cancelled task pending again, due now by the Redis clock. */
   async requeueTask(id: string): Promise<{ code: RequeueCode; dueMs?: number }> {
-    const k = this.keys;
+    const k = this.keysOf(id);
     const reply = asArray(
       'requeueTask',
       await this.redis.requeueTask(
@@ -111,7 +124,7 @@ export class OperationsStore {
 
   /** The task's state at one instant, or undefined when Redis knows no such task. */
   async inspectTask(id: string): Promise<StoredTask | undefined> {
-    const k = this.keys;
+    const k = this.keysOf(id);
     const reply = asArray(
       'inspectTask',
       await this.redis.inspectTask(
@@ -139,23 +152,56 @@ export class OperationsStore {
 
   /**
    * A page of the tasks in one state, oldest first (by due time, start, failure, cancellation or
-   * completion). The cursor is a position: a page may repeat or skip an entry that moved meanwhile.
-   * Pending lists the tasks waiting in Redis; those claimed by an instance and about to run are
-   * not listed until they run.
+   * completion) within a partition, one partition after the other. The cursor is a position:
+   * a page may repeat or skip an entry that moved meanwhile. Pending lists the tasks waiting in
+   * Redis; those claimed by an instance and about to run are not listed until they run.
    */
   async listTasks(state: TaskState, limit: number, cursor?: string): Promise<TaskPage> {
-    const set = LISTED[state](this.keys);
-    const start = cursor === undefined ? 0 : positionOf(cursor);
-    const ids = await this.redis.zrange(set, start, start + positive('limit', limit) - 1);
-    if (ids.length === 0) return { tasks: [], cursor: null };
+    positive('limit', limit);
+    const count = this.partitions.count;
+    let { partition, offset } = positionOf(cursor, count);
+    const ids: string[] = [];
+    while (partition < count) {
+      const set = LISTED[state](this.partitions.keys(partition));
+      const wanted = limit - ids.length;
+      const got = await this.redis.zrange(set, offset, offset + wanted - 1);
+      ids.push(...got);
+      offset += got.length;
+      if (got.length === wanted) break;
+      partition += 1;
+      offset = 0;
+    }
     const found = await Promise.all(ids.map((id) => this.inspectTask(id)));
     const tasks = found.filter((task): task is StoredTask => task?.state === state);
-    return { tasks, cursor: ids.length < limit ? null : String(start + ids.length) };
+    return { tasks, cursor: partition < count ? String(offset * count + partition) : null };
   }
 
-  /** Counts by state, read in one round trip. */
+  /** Counts by state, summed over the partitions: one pipeline each, all at once. */
   async stats(): Promise<TaskStats> {
-    const k = this.keys;
+    const [parts, shared] = await Promise.all([
+      this.partitions.everyPartition((p) => this.partitionCounts(this.partitions.keys(p))),
+      this.redis.pipeline().llen(this.keys.dead).time().exec(),
+    ]);
+    const [deadLetters, time] = execResults('stats', shared);
+    const [seconds, micros] = asArray('TIME', time, 2, 1);
+    const nowMs = count(seconds) * 1000 + Math.floor(count(micros) / 1000);
+    const sum = (pick: (c: PartitionCounts) => number) =>
+      parts.reduce((total, c) => total + pick(c), 0);
+    const oldestDueMs = Math.min(nowMs, ...parts.map((c) => c.oldestDueMs ?? nowMs));
+    return {
+      pending: sum((c) => c.live - c.failed - c.cancelled),
+      running: sum((c) => c.running),
+      failed: sum((c) => c.failed),
+      cancelled: sum((c) => c.cancelled),
+      done: sum((c) => c.done),
+      deadLetters: count(deadLetters),
+      oldestDueLagMs: Math.max(0, nowMs - oldestDueMs),
+      missed: sum((c) => c.missed),
+      expired: sum((c) => c.expired),
+    };
+  }
+
+  private async partitionCounts(k: TaskKeys): Promise<PartitionCounts> {
     const results = await this.redis
       .pipeline()
       .hlen(k.tasks)
@@ -163,34 +209,54 @@ export class OperationsStore {
       .zcard(k.failed)
       .zcard(k.cancelled)
       .zcard(k.completed)
-      .llen(k.dead)
       .zrange(k.due, 0, 0, 'WITHSCORES')
-      .time()
       .hmget(k.counters, 'missed', 'expired')
       .exec();
-    const [live, running, failed, cancelled, done, deadLetters, oldest, time, counters] =
-      execResults('stats', results);
-    const count = (value: unknown) => asInt('stats', value, 'count');
-    const [seconds, micros] = asArray('TIME', time, 2, 1);
-    const nowMs = count(seconds) * 1000 + Math.floor(count(micros) / 1000);
+    const [live, running, failed, cancelled, done, oldest, counters] = execResults(
+      'stats',
+      results,
+    );
     const oldestDue = asArray('stats', oldest, 0, 2);
     const [missed, expired] = asArray('stats', counters, 2, 2);
-    const oldestDueMs = oldestDue.length === 0 ? nowMs : Number(oldestDue[1]);
     return {
-      pending: count(live) - count(failed) - count(cancelled),
+      live: count(live),
       running: count(running),
       failed: count(failed),
       cancelled: count(cancelled),
       done: count(done),
-      deadLetters: count(deadLetters),
-      oldestDueLagMs: Math.max(0, nowMs - oldestDueMs),
+      oldestDueMs: oldestDue.length === 0 ? undefined : Number(oldestDue[1]),
       missed: count(missed ?? 0),
       expired: count(expired ?? 0),
     };
   }
 }
 
-function positionOf(cursor: string): number {
-  const position = Number(cursor);
-  return Number.isSafeInteger(position) && position >= 0 ? position : 0;
+/** One partition's share of the stats. */
+interface PartitionCounts {
+  live: number;
+  running: number;
+  failed: number;
+  cancelled: number;
+  done: number;
+  /** Due time of its oldest task waiting in due, if any. */
+  oldestDueMs?: number;
+  missed: number;
+  expired: number;
+}
+
+function count(value: unknown): number {
+  return asInt('stats', value, 'count');
+}
+
+/**
+ * Where a listing goes on: the cursor is `offset * P + partition`, one whole number (the CLI's
+ * `--cursor` takes a number), and with P = 1 the plain offset it was before partitions.
+ */
+function positionOf(
+  cursor: string | undefined,
+  count: number,
+): { partition: number; offset: number } {
+  const position = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isSafeInteger(position) || position < 0) return { partition: 0, offset: 0 };
+  return { partition: position % count, offset: Math.floor(position / count) };
 }

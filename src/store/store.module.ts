@@ -37,7 +37,7 @@ import { TaskStore } from './task-store';
     {
       provide: OPERATIONS_STORE,
       useFactory: (redis: Redis, options: DelayTaskOptions) =>
-        new OperationsStore(redis, new TaskKeys(options.prefix)),
+        new OperationsStore(redis, new TaskKeys(options.prefix), options.partitions),
       inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
     },
   ],

@@ -39,6 +39,7 @@ export class RunControl implements OnModuleInit, OnApplicationShutdown {
 
   private heard(message: string): void {
     const match = CANCEL.exec(message);
-    if (match) this.runner.abortRun(Number(match[2]), 'cancelled');
+    // The script publishes the token as the task's partition counts it; runs go by the store's.
+    if (match) this.runner.abortRun(this.store.tokenOf(match[1], Number(match[2])), 'cancelled');
   }
 }

@@ -70,6 +70,8 @@ export class InMemoryTaskStore extends InMemoryRunStore {
       keepDeadLetter: (...args) => this.keepDeadLetter(...args),
       counts: () => this.counts(),
       redisTime: () => this.redisTime(),
+      // One partition: a token is what the cancel script publishes.
+      tokenOf: (_id, rawToken) => rawToken,
       registerTaskTypes: (names) => {
         names.forEach((name) => this.taskTypeNames.add(name));
         return Promise.resolve();
