@@ -10,8 +10,12 @@ import {
   type StoreLimits,
 } from '../../src/store';
 import { partitionOf } from '../../src/store/partition-of';
+import { PingServer } from '../support/ping-server';
 import { eventually } from '../support/publish';
 import { RedisServerProcess } from '../support/redis-server';
+import { analyseRuns, formatReport, parseRunLogs } from '../support/run-ledger';
+import { ServiceProcess } from '../support/service-process';
+import { lastDueMs, pingWorkload, publishAll } from '../support/workload';
 
 /**
  * The store with its keys spread over 4 partitions (DELAYTASK_PARTITIONS=4) on one redis-server:
@@ -339,5 +343,73 @@ describe('fairness', () => {
     expect(await store.reclaimExpired(50)).toBe(50);
     const due = await redis.zrange(`${tag(3)}due`, 0, -1);
     expect(due.sort()).toEqual([...quiet].sort());
+  });
+});
+
+describe('the service with DELAYTASK_PARTITIONS=4', () => {
+  let ping: PingServer;
+  let instances: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    ping = new PingServer();
+    await ping.start();
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.stop()));
+    await ping?.stop();
+  });
+
+  it('two instances run once and periodic tasks of every partition exactly once', async () => {
+    instances = [0, 1].map(
+      (i) =>
+        new ServiceProcess({
+          REDIS_URL: server.url,
+          DELAYTASK_PARTITIONS: String(P),
+          DELAYTASK_INSTANCE_ID: `node${i}`,
+          DELAYTASK_CONCURRENCY: '64',
+        }),
+    );
+    await Promise.all(instances.map((instance) => instance.start()));
+    const { tasks, messages } = pingWorkload(ping, {
+      once: 1500,
+      periodic: 300,
+      startMs: Date.now() + 4000,
+      spreadMs: 6000,
+      intervalMs: 3000,
+      occurrences: 2,
+    });
+    await publishAll(redis, `${PREFIX}messageQ`, messages);
+    await eventually(
+      async () => {
+        const counts = await store.counts();
+        return counts.tasks + counts.done >= tasks.length;
+      },
+      'every task to be stored',
+      30_000,
+    );
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, lastDueMs(tasks) + 200 - Date.now())),
+    );
+    await eventually(
+      async () => {
+        const counts = await store.counts();
+        return counts.due + counts.leased === 0;
+      },
+      'every occurrence to run and be recorded',
+      30_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const runs = parseRunLogs(instances.map((instance) => instance.logs).join('\n'));
+    const report = analyseRuns(tasks, ping, runs, []);
+    const clean =
+      report.lost.length + report.doubles.length + report.early.length + report.offGrid.length;
+    if (clean > 0) throw new Error(formatReport(report));
+    expect(report.ran).toEqual({ once: 1500, periodic: 600 });
+    expect(instances.every((instance) => parseRunLogs(instance.logs).length > 0)).toBe(true);
+    // Every partition held and completed some; nothing per task on {prefix}.
+    for (let p = 0; p < P; p++) expect(await redis.zcard(`${tag(p)}completed`)).toBeGreaterThan(0);
+    expect(await redis.exists(`{${PREFIX}}tasks`, `{${PREFIX}}completed`)).toBe(0);
   });
 });
