@@ -7,6 +7,32 @@ export type CatchUp = 'skip' | 'one' | 'all';
 /** Occurrences that fall due while the previous run of the task still runs. */
 export type Overlap = 'skip' | 'bufferOne' | 'allowAll';
 
+/**
+ * A task's calendar and occurrence rules, in milliseconds, as a message's fields give them
+ * (`Cron`, `TimeZone`, …, `Jitter`, `MaxLateness`) and as a task type declares them in code.
+ * Absent means the default.
+ */
+export interface ScheduleSettings {
+  /** `Cron`: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first. */
+  readonly cron?: string;
+  /** `TimeZone`: the IANA zone `cron` is read in, e.g. `Europe/Berlin`; default UTC. */
+  readonly timeZone?: string;
+  /** `DstRepeated`: the hour a DST change repeats runs at its first pass, its last, or both; default `first`. */
+  readonly dstRepeated?: DstRepeated;
+  /** `DstSkipped`: a time in the hour a DST change skips is moved past the gap, or dropped; default `shift`. */
+  readonly dstSkipped?: DstSkipped;
+  /** `CatchUp`: occurrences that fell due while none could run: none, one, or all (capped); default `one`. */
+  readonly catchUp?: CatchUp;
+  /** `CatchUpMax`: most missed occurrences run in a row with `catchUp: 'all'` (1–1000); default 10. */
+  readonly catchUpMax?: number;
+  /** `Overlap`: an occurrence due while the previous run still runs; default `skip`. */
+  readonly overlap?: Overlap;
+  /** `Jitter`: each occurrence starts in [due, due + jitterMs), alike on every instance; default 0. */
+  readonly jitterMs?: number;
+  /** `MaxLateness`: an occurrence that would start later than this after its due time expires. */
+  readonly maxLatenessMs?: number;
+}
+
 /** The points in time of a periodic task: an Interval grid or a cron schedule in a time zone. */
 export interface Recurrence {
   /** The first point strictly after `instantMs`, or undefined when there is none. */

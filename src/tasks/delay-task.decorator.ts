@@ -1,10 +1,10 @@
 import type { Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
-import type { CatchUp, DstRepeated, DstSkipped, Overlap } from '../domain/schedule-types';
+import type { ScheduleSettings } from '../domain/schedule-types';
 
 /** What a task type may set for all its tasks (a task's own fields win). */
-export interface TaskTypeOptions {
+export interface TaskTypeOptions extends ScheduleSettings {
   /** Attempts after a failed first one (a task's `Retries` wins); default 0. */
   readonly retries?: number;
   /** Wait before the first retry, doubling with each (a task's `RetryDelay` wins); default 1 s. */
@@ -25,47 +25,9 @@ export interface TaskTypeOptions {
   // checked exactly as a sent task is. Every instance does so without a leader: the task has a
   // fixed ID and content, so an unchanged declaration is a duplicate (nothing happens) and a
   // changed one replaces the schedule. Producers may still send tasks of this type; they run once
-  // each, as before. Without `cron`, none of the options below may be given.
+  // each, as before. Without `cron` (ScheduleSettings: a cron that ingest refuses fails the boot,
+  // see declared-schedules.ts), none of its other settings nor the options below may be given.
 
-  /**
-   * Declares a schedule (`Cron`): 5 fields (minute hour day-of-month month day-of-week), or 6 with
-   * seconds first, read in `timeZone`. A cron that ingest refuses fails the boot (see
-   * `declared-schedules.ts`).
-   */
-  readonly cron?: string;
-  /** IANA time zone of `cron` (`TimeZone`), e.g. `Europe/Berlin`; default UTC. */
-  readonly timeZone?: string;
-  /**
-   * The hour a DST change repeats (`DstRepeated`): run at its first pass, its last, or both;
-   * default `first`.
-   */
-  readonly dstRepeated?: DstRepeated;
-  /**
-   * A time in the hour a DST change skips (`DstSkipped`): moved past the gap, or dropped; default
-   * `shift`.
-   */
-  readonly dstSkipped?: DstSkipped;
-  /**
-   * Occurrences missed while no instance ran (`CatchUp`): none, the latest, or all (capped);
-   * default `one`.
-   */
-  readonly catchUp?: CatchUp;
-  /**
-   * Most missed occurrences run in a row with `catchUp: 'all'` (`CatchUpMax`, 1–1000); default 10.
-   */
-  readonly catchUpMax?: number;
-  /** An occurrence due while the previous run still runs (`Overlap`); default `skip`. */
-  readonly overlap?: Overlap;
-  /**
-   * Each occurrence starts at a point in [due, due + jitterMs) (`Jitter`), the same on every
-   * instance: spreads schedules that share a cron over the window. Whole milliseconds; default 0.
-   */
-  readonly jitterMs?: number;
-  /**
-   * An occurrence that could not start within this long after its due time is dropped rather than
-   * run late (`MaxLateness`). Whole milliseconds, more than 0; default: no bound.
-   */
-  readonly maxLatenessMs?: number;
   /** Last allowed occurrence (`EndTime`): a Date, or unix ms; default no end. */
   readonly endTime?: Date | number;
   /**

@@ -1,11 +1,5 @@
 import { cronRecurrence } from '../../schedules/cron-recurrence';
-import type {
-  CatchUp,
-  DstRepeated,
-  DstSkipped,
-  Overlap,
-  Recurrence,
-} from '../../domain/schedule-types';
+import type { Recurrence, ScheduleSettings } from '../../domain/schedule-types';
 import {
   FieldError,
   describeValue,
@@ -19,16 +13,7 @@ import type { SentFields } from './message-fields';
 export const MAX_CATCH_UP = 1000;
 
 /** A periodic task's calendar and rules, as sent (absent fields stay absent: they are stored as sent). */
-export interface ScheduleFields {
-  readonly cron?: string;
-  readonly timeZone?: string;
-  readonly dstRepeated?: DstRepeated;
-  readonly dstSkipped?: DstSkipped;
-  readonly catchUp?: CatchUp;
-  readonly catchUpMax?: number;
-  readonly overlap?: Overlap;
-  readonly jitterMs?: number;
-  readonly maxLatenessMs?: number;
+export interface ScheduleFields extends ScheduleSettings {
   /** The cron schedule, when `Cron` was sent: what places the task in time. */
   readonly cronRecurrence?: Recurrence;
 }
