@@ -20,6 +20,7 @@ export class RecoveryService {
   ) {}
 
   async restore(): Promise<void> {
+    await this.store.checkPartitions();
     await this.sweeper.reclaimExpired();
     const counts = await this.store.counts();
     this.logger.log(

@@ -58,6 +58,9 @@ export class TaskKeys {
   /** HASH `missed` | `expired` -> occurrences that did not run, fleet-wide, since ever (per partition). */
   readonly counters: string;
 
+  /** STRING the number of partitions the prefix's tasks are spread over (see partitions.ts). */
+  readonly partitions: string;
+
   /** Channel (not a key) on which instances hear about runs to stop: `cancel <id> <token>`. */
   readonly control: string;
 
@@ -92,6 +95,7 @@ export class TaskKeys {
     this.counters = `${p}counters`;
     this.dead = `${p}dead`;
     this.deadBytes = `${p}deadBytes`;
+    this.partitions = `${p}partitions`;
     this.control = `${prefix}control`;
   }
 }

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Claim, ClaimRef, RunOutcome } from '../domain/claim';
+import { PartitionsMismatchError } from './errors';
 import { spreadLimit } from './fair-share';
 import type { TaskKeys } from './keys';
 import { PartitionStore } from './partition-store';
@@ -231,6 +232,20 @@ export class TaskStore {
       done: sum((c) => c.done),
       dead,
     };
+  }
+
+  /**
+   * Records the number of partitions the prefix's tasks are spread over, or refuses another one
+   * (PartitionsMismatchError): with another number, tasks would not be found where they are.
+   * Tasks from before partitions (none recorded, tasks on `{prefix}`) count as one partition.
+   */
+  async checkPartitions(): Promise<void> {
+    const k = this.keys;
+    const given = this.partitions.count;
+    const legacy = given > 1 && (await this.redis.exists(k.tasks, k.completed, k.historyAt)) > 0;
+    if (!legacy) await this.redis.set(k.partitions, given, 'NX');
+    const inRedis = legacy ? 1 : Number(await this.redis.get(k.partitions));
+    if (inRedis !== given) throw new PartitionsMismatchError(k.prefix, inRedis, given);
   }
 
   /** Adds this instance's task names to those the fleet runs (never removed: names only grow). */

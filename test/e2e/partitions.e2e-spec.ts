@@ -4,6 +4,7 @@ import type { Claim } from '../../src/domain/claim';
 import {
   createRedisClient,
   OperationsStore,
+  PartitionsMismatchError,
   TaskKeys,
   TaskStore,
   type AcceptItem,
@@ -128,6 +129,30 @@ describe('keys', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('checkPartitions (at start)', () => {
+  const storeWith = (partitions: number) =>
+    new TaskStore(redis, new TaskKeys(PREFIX), { ...LIMITS, partitions });
+
+  it('records the number of partitions, and refuses another one', async () => {
+    await store.checkPartitions();
+    await store.checkPartitions();
+    expect(await redis.get(`{${PREFIX}}partitions`)).toBe(String(P));
+    await expect(storeWith(16).checkPartitions()).rejects.toThrow(PartitionsMismatchError);
+    await expect(storeWith(1).checkPartitions()).rejects.toThrow(
+      `Redis holds the tasks of prefix "${PREFIX}" spread over 4 partition(s), but ` +
+        'DELAYTASK_PARTITIONS is 1',
+    );
+  });
+
+  it('takes tasks from before partitions ({prefix}tasks) as one partition', async () => {
+    const one = storeWith(1);
+    await one.acceptTasks(OWNER, null, LEASE, [once('old', (await one.redisTime()) + MINUTE)]);
+    await expect(store.checkPartitions()).rejects.toThrow(PartitionsMismatchError);
+    await one.checkPartitions();
+    expect(await redis.get(`{${PREFIX}}partitions`)).toBe('1');
   });
 });
 

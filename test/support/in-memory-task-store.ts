@@ -72,6 +72,7 @@ export class InMemoryTaskStore extends InMemoryRunStore {
       redisTime: () => this.redisTime(),
       // One partition: a token is what the cancel script publishes.
       tokenOf: (_id, rawToken) => rawToken,
+      checkPartitions: () => Promise.resolve(),
       registerTaskTypes: (names) => {
         names.forEach((name) => this.taskTypeNames.add(name));
         return Promise.resolve();
