@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import type { DeadLetter } from '../ingest/dead-letter';
 
 export type { DeadLetter };
@@ -12,7 +12,7 @@ export interface DeadLetterPage {
 
 /** A page of the dead-letter list, newest first; the cursor is a position, as for tasks. */
 export async function readDeadLetters(
-  redis: Redis,
+  redis: RedisLike,
   keys: TaskKeys,
   limit: number,
   cursor = 0,

@@ -12,7 +12,11 @@ const HELP_AFTER = `
 Settings come from the environment, read and checked as the service reads them, with a .env file
 of the working directory (a variable already set wins):
   REDIS_URL         redis://[user:password@]host[:port][/db], or rediss:// for TLS
-                    (default redis://127.0.0.1:6379; the password is never printed)
+                    (default redis://127.0.0.1:6379; the password is never printed), or
+                    redis+sentinel://[user:password@]host:port[,host:port…]/<master>[/<db>]
+  REDIS_CLUSTER_NODES
+                    a Redis Cluster's seed nodes, host:port,host:port (redis:// or rediss://
+                    and user:password@ may come first); REDIS_URL is then not used
   REDIS_CA_FILE     the PEM certificate authority of a rediss:// server
   DELAYTASK_PREFIX  the deployment's key prefix (default remote-task0:)
   DELAYTASK_*       the service's limits; schedule checks tasks against them

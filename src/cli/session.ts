@@ -1,11 +1,10 @@
-import type { Redis, RedisOptions } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { delayTaskOptionsFromEnv } from '../config/options-from-environment';
-import { redactRedisUrl } from '../config/redis-url';
 import { TaskKeys } from '../store/keys';
 import { OperationsStore } from '../store/operations-store';
-import { createRedisClient } from '../store/redis-client';
-import { redisOptionsFromUrl } from '../store/redis-connection';
+import { createRedisLike } from '../store/redis-client';
+import { type RedisConnection, redisConnection } from '../store/redis-connection';
+import type { RedisLike } from '../store/redis-like';
 import { RedisRefusedError } from '../store/redis-handshake';
 import { TaskStore } from '../store/task-store';
 import { CliError, ExitCode, reasonOf } from './cli-error';
@@ -16,7 +15,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** What a command works with: the engine's options and its stores, on one Redis connection. */
 export interface Session {
   readonly options: DelayTaskOptions;
-  readonly redis: Redis;
+  readonly redis: RedisLike;
   readonly keys: TaskKeys;
   readonly tasks: TaskStore;
   readonly operations: OperationsStore;
@@ -33,8 +32,8 @@ export async function withSession<T>(
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
   const { options, connection } = settings(env);
-  const server = redactRedisUrl(options.redisUrl);
-  const redis = await connect(connection, server);
+  const { server } = connection;
+  const redis = await connect(connection);
   try {
     const keys = new TaskKeys(options.prefix);
     return await work({
@@ -53,11 +52,11 @@ export async function withSession<T>(
 
 function settings(env: Readonly<Record<string, string | undefined>>): {
   options: DelayTaskOptions;
-  connection: RedisOptions;
+  connection: RedisConnection;
 } {
   try {
     const options = delayTaskOptionsFromEnv(env);
-    return { options, connection: redisOptionsFromUrl(options.redisUrl, options.redisCaFile) };
+    return { options, connection: redisConnection(options) };
   } catch (error) {
     throw new CliError(ExitCode.invalid, reasonOf(error));
   }
@@ -67,24 +66,25 @@ function settings(env: Readonly<Record<string, string | undefined>>): {
  * One attempt, no reconnection: a command-line tool says at once that Redis is away rather than
  * wait for it. A refused password or database fails the same way, with Redis's reason.
  */
-async function connect(connection: RedisOptions, server: string): Promise<Redis> {
-  const redis = createRedisClient({
-    ...connection,
+async function connect(connection: RedisConnection): Promise<RedisLike> {
+  const { server } = connection;
+  const redis = createRedisLike(connection, {
     lazyConnect: true,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
+    oneAttemptMs: CONNECT_TIMEOUT_MS,
   });
-  // ioredis rejects connect() with "Connection is closed."; its first error event says why.
+  // ioredis rejects connect() with "Connection is closed."; its first error event says why (on a
+  // cluster, the first node's error says more than "Failed to refresh slots cache").
   let firstError: unknown;
+  let firstNodeError: unknown;
   redis.on('error', (error: unknown) => (firstError ??= error));
+  redis.on('node error', (error: unknown) => (firstNodeError ??= error));
   try {
     await redis.connect();
     return redis;
   } catch (error) {
     // Without retries the client has ended already; disconnect() now would only wait out
     // ioredis's disconnect timeout (2 s) for a socket that is gone.
-    const cause = firstError ?? error;
+    const cause = firstNodeError ?? firstError ?? error;
     throw new CliError(
       ExitCode.redis,
       cause instanceof RedisRefusedError

@@ -1,20 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
 import { defaultOptions } from '../config/default-options';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { redactRedisUrl } from '../config/redis-url';
+import { CLUSTER_DEFAULTS } from '../config/resolve-options';
 import { TASK_FIELD } from '../ingest/stream-entries';
 import { scheduleOutside } from '../operations/schedule-outside';
 import { TaskKeys } from '../store/keys';
 import { connectRedisClient } from '../store/redis-client';
-import { redisOptionsFromUrl } from '../store/redis-connection';
+import { redisConnection } from '../store/redis-connection';
+import type { RedisLike } from '../store/redis-like';
 import { TaskStore } from '../store/task-store';
 import { TaskRejectedError } from './task-rejected.error';
 
 /** Where a client sends tasks: the engine's Redis, prefix and topic (defaults as the engine's). */
 export type DelayTaskClientOptions = Partial<
-  Pick<DelayTaskOptions, 'redisUrl' | 'redisCaFile' | 'prefix' | 'topic' | 'maxMessageBytes'>
+  Pick<
+    DelayTaskOptions,
+    'redisUrl' | 'redisCaFile' | 'redisClusterNodes' | 'prefix' | 'topic' | 'maxMessageBytes'
+  >
 >;
 
 /** The pattern `send` answers. */
@@ -32,15 +35,17 @@ export const SCHEDULE_PATTERN = 'schedule';
 export class DelayTaskClient extends ClientProxy {
   private readonly logger = new Logger(DelayTaskClient.name);
   private readonly options: DelayTaskOptions;
-  private connection: Promise<{ redis: Redis; store: TaskStore }> | undefined;
+  private connection: Promise<{ redis: RedisLike; store: TaskStore }> | undefined;
 
   constructor(options: DelayTaskClientOptions = {}) {
     super();
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { ...defaultOptions(), ...given };
+    // On a cluster, the partitions default as the engine's do.
+    const cluster = given.redisClusterNodes ? CLUSTER_DEFAULTS : {};
+    this.options = { ...defaultOptions(), ...cluster, ...given };
   }
 
-  async connect(): Promise<Redis> {
+  async connect(): Promise<RedisLike> {
     return (await this.opened()).redis;
   }
 
@@ -91,18 +96,13 @@ export class DelayTaskClient extends ClientProxy {
     return () => undefined;
   }
 
-  private opened(): Promise<{ redis: Redis; store: TaskStore }> {
+  private opened(): Promise<{ redis: RedisLike; store: TaskStore }> {
     this.connection ??= this.open();
     return this.connection;
   }
 
-  private async open(): Promise<{ redis: Redis; store: TaskStore }> {
-    const { redisUrl, redisCaFile } = this.options;
-    const redis = await connectRedisClient(
-      redisOptionsFromUrl(redisUrl, redisCaFile),
-      redactRedisUrl(redisUrl),
-      this.logger,
-    );
+  private async open(): Promise<{ redis: RedisLike; store: TaskStore }> {
+    const redis = await connectRedisClient(redisConnection(this.options), this.logger);
     return { redis, store: new TaskStore(redis, new TaskKeys(this.options.prefix), this.options) };
   }
 }

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync } from 'class-validator';
-import { redactRedisUrl } from './redis-url';
+import { redactClusterNodes, redactRedisUrl } from './redis-url';
 
 /** A class whose properties carry the rules of setting-rules.ts. */
 export type SettingsSchema = new () => object;
@@ -36,7 +36,10 @@ export function settingNames(schema: SettingsSchema): string[] {
   return [...new Set(rules.map((rule) => rule.propertyName))];
 }
 
-/** The value as an error may show it: the Redis URL's password is replaced. */
+/** The value as an error may show it: the password of the Redis URL or cluster nodes is replaced. */
 export function shownValue(setting: string, value: unknown): unknown {
-  return setting === 'redisUrl' && typeof value === 'string' ? redactRedisUrl(value) : value;
+  if (typeof value !== 'string') return value;
+  if (setting === 'redisUrl') return redactRedisUrl(value);
+  if (setting === 'redisClusterNodes') return redactClusterNodes(value);
+  return value;
 }

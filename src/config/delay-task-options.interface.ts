@@ -3,7 +3,10 @@
  * takes its default. What each accepts: delay-task-options.schema.ts.
  */
 export interface DelayTaskOptions {
-  /** `redis://[:password@]host:port[/db]`; the password never reaches a log. */
+  /**
+   * `redis://[:password@]host:port[/db]`, or `redis+sentinel://[user:password@]host:port[,…]/<masterName>[/<db>]`
+   * for a master found through Sentinel; the password never reaches a log.
+   */
   redisUrl: string;
   /** Names every Redis key of this service and, with `topic`, the channel `prefix + topic`. */
   prefix: string;
@@ -92,6 +95,11 @@ export interface DelayTaskOptions {
   instanceId: string;
   /** PEM file of the certificate authority that signs the Redis server's certificate (`rediss://`). */
   redisCaFile?: string;
+  /**
+   * Seed nodes of a Redis Cluster, `[redis://|rediss://][user:password@]host:port[,host:port…]`:
+   * when set, every connection is an ioredis `Cluster` and `redisUrl` is not used.
+   */
+  redisClusterNodes?: string;
 }
 
 /** Options of `forRoot`/`forRootAsync`: any subset of `DelayTaskOptions`; the rest are defaults. */

@@ -1,5 +1,11 @@
 import type { DelayTaskOptions } from './delay-task-options.interface';
-import { RedisCaFile, RedisUrl, TextMatching, WholeNumber } from './setting-rules';
+import {
+  RedisCaFile,
+  RedisClusterNodes,
+  RedisUrl,
+  TextMatching,
+  WholeNumber,
+} from './setting-rules';
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365 * DAY_MS;
@@ -14,6 +20,7 @@ const TIB = 1024 ** 4;
  */
 export class DelayTaskOptionsSchema implements Partial<DelayTaskOptions> {
   @RedisUrl() redisUrl?: string;
+  @RedisClusterNodes() redisClusterNodes?: string;
   @RedisCaFile() redisCaFile?: string;
   // Braces would break the {prefix} hash tag that keeps every key in one cluster slot.
   @TextMatching(/^[^\s{}]+$/, 'text without spaces, { or }') prefix?: string;

@@ -8,6 +8,7 @@ import type { ServiceSettingsSchema } from './service-settings.schema';
 export const OPTION_VARIABLES = {
   REDIS_URL: 'redisUrl',
   REDIS_CA_FILE: 'redisCaFile',
+  REDIS_CLUSTER_NODES: 'redisClusterNodes',
   DELAYTASK_PREFIX: 'prefix',
   DELAYTASK_TOPIC: 'topic',
   DELAYTASK_CONCURRENCY: 'concurrency',

@@ -8,6 +8,15 @@ import { InvalidOptionError } from './errors/invalid-option.error';
 import { UnknownOptionError } from './errors/unknown-option.error';
 
 /**
+ * Defaults that differ on a Redis Cluster (`redisClusterNodes` set): the tasks are spread over
+ * every master, and an accept waits for a replica, so that a master's failover loses none.
+ */
+export const CLUSTER_DEFAULTS: Readonly<Record<string, number>> = {
+  partitions: 16,
+  replicaAcks: 1,
+};
+
+/**
  * The engine's options from those given to `DelayTaskModule.forRoot`/`forRootAsync`: an option
  * given as `undefined`, `null` or `''` takes its default, as an unset or empty variable does (so
  * `redisUrl: config.get('REDIS_URL')` works with the variable unset); decimal text is read as a
@@ -24,7 +33,7 @@ export function resolveDelayTaskOptions(given: Readonly<object>): DelayTaskOptio
   if (unknown !== undefined) throw new UnknownOptionError(unknown, closestName(unknown, known));
   const options = checkSettings(
     DelayTaskOptionsSchema,
-    { ...defaultOptions(), ...chosen },
+    { ...defaultOptions(), ...(chosen.redisClusterNodes ? CLUSTER_DEFAULTS : {}), ...chosen },
     ({ setting, accepts }) =>
       new InvalidOptionError(setting, shown(setting, chosen[setting]), accepts),
   );

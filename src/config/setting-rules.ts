@@ -10,7 +10,7 @@ import {
   ValidateBy,
   type ValidationArguments,
 } from 'class-validator';
-import { parseRedisUrl, readRedisCa } from './redis-url';
+import { parseAnyRedisUrl, parseClusterNodes, readRedisCa } from './redis-url';
 
 /**
  * The rules a setting can have. Each is optional (an absent setting takes its default) and its
@@ -56,9 +56,14 @@ export function TextMatching(pattern: RegExp, accepts: string): PropertyDecorato
   );
 }
 
-/** A `redis://` or `rediss://` URL; the refusal says why, never echoing the URL (it may hold a password). */
+/**
+ * A `redis://`, `rediss://` or `redis+sentinel://` URL; the refusal says why, never echoing the URL
+ * (it may hold a password).
+ */
 export function RedisUrl(): PropertyDecorator {
-  const accepts = 'a redis:// or rediss:// URL like redis://:password@127.0.0.1:6379/4';
+  const accepts =
+    'a redis:// or rediss:// URL like redis://:password@127.0.0.1:6379/4, or ' +
+    'redis+sentinel://[user:password@]host:port[,host:port…]/<masterName>[/<db>]';
   return applyDecorators(
     IsOptional(),
     ValidateBy({
@@ -67,6 +72,24 @@ export function RedisUrl(): PropertyDecorator {
         validate: (value: unknown) => redisUrlProblem(value) === undefined,
         defaultMessage: ({ value }: ValidationArguments) =>
           `${accepts} (${redisUrlProblem(value)})`,
+      },
+    }),
+  );
+}
+
+/** Seed nodes of a Redis Cluster; the refusal says why, never echoing a password. */
+export function RedisClusterNodes(): PropertyDecorator {
+  const accepts =
+    'Redis Cluster seed nodes like 10.0.0.1:7000,10.0.0.2:7000, optionally with ' +
+    'redis:// or rediss:// and user:password@ before them';
+  return applyDecorators(
+    IsOptional(),
+    ValidateBy({
+      name: 'redisClusterNodes',
+      validator: {
+        validate: (value: unknown) => clusterNodesProblem(value) === undefined,
+        defaultMessage: ({ value }: ValidationArguments) =>
+          `${accepts} (${clusterNodesProblem(value)})`,
       },
     }),
   );
@@ -104,7 +127,17 @@ function glossed(value: number, unit: Unit | undefined): string {
 function redisUrlProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `not text but ${typeof value}`;
   try {
-    parseRedisUrl(value);
+    parseAnyRedisUrl(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function clusterNodesProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `not text but ${typeof value}`;
+  try {
+    parseClusterNodes(value);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -113,8 +146,15 @@ function redisUrlProblem(value: unknown): string | undefined {
 
 function caFileProblem(file: unknown, settings: object): string | undefined {
   if (typeof file !== 'string') return `not text but ${typeof file}`;
-  const { redisUrl } = settings as { redisUrl?: unknown };
-  if (typeof redisUrl !== 'string' || !/^rediss:/i.test(redisUrl)) {
+  const { redisUrl, redisClusterNodes } = settings as {
+    redisUrl?: unknown;
+    redisClusterNodes?: unknown;
+  };
+  const tls =
+    typeof redisClusterNodes === 'string' && redisClusterNodes !== ''
+      ? /^rediss:/i.test(redisClusterNodes)
+      : typeof redisUrl === 'string' && /^rediss[:+]/i.test(redisUrl);
+  if (!tls) {
     return 'only used with a rediss:// Redis URL';
   }
   try {

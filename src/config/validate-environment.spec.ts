@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidEnvError } from './errors/invalid-env.error';
+import { delayTaskOptionsFromEnv } from './options-from-environment';
 import { validateDelayTaskEnvironment } from './validate-environment';
 
 /** Validates with a logger that keeps the warnings. */
@@ -106,5 +107,69 @@ describe('REDIS_CA_FILE', () => {
     expect(read).toThrow(/^REDIS_CA_FILE=.* is invalid: REDIS_CA_FILE accepts a readable PEM file/);
     expect(read).toThrow(why);
     expect(read).not.toThrow(/hunter2/);
+  });
+});
+
+describe('Redis Cluster and Sentinel', () => {
+  it('refuses REDIS_CLUSTER_NODES with a database, naming the variable, without the password', () => {
+    const read = (): unknown =>
+      validateDelayTaskEnvironment(
+        { REDIS_CLUSTER_NODES: 'redis://:hunter2@10.0.0.1:7000,10.0.0.2:7000/2' },
+        { warn: () => undefined },
+      );
+    expect(read).toThrow(InvalidEnvError);
+    expect(read).toThrow(
+      /^REDIS_CLUSTER_NODES="redis:\/\/:\*\*\*@10\.0\.0\.1:7000,10\.0\.0\.2:7000\/2" is invalid/,
+    );
+    expect(read).toThrow(/a Redis Cluster has only database 0/);
+    expect(read).not.toThrow(/hunter2/);
+  });
+
+  it('refuses a sentinel URL without a master name, naming REDIS_URL', () => {
+    const read = (): unknown =>
+      validateDelayTaskEnvironment(
+        { REDIS_URL: 'redis+sentinel://:hunter2@10.0.0.1:26379' },
+        { warn: () => undefined },
+      );
+    expect(read).toThrow(/^REDIS_URL=".*" is invalid: .*master name is missing/);
+    expect(read).not.toThrow(/hunter2/);
+  });
+
+  it('on a cluster, spreads tasks over 16 partitions and waits for a replica by default', () => {
+    const options = delayTaskOptionsFromEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' });
+    expect(options).toMatchObject({ partitions: 16, replicaAcks: 1 });
+    const given = delayTaskOptionsFromEnv({
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      DELAYTASK_PARTITIONS: '4',
+      DELAYTASK_REPLICA_ACKS: '0',
+    });
+    expect(given).toMatchObject({ partitions: 4, replicaAcks: 0 });
+    expect(delayTaskOptionsFromEnv({})).toMatchObject({ partitions: 1, replicaAcks: 0 });
+  });
+
+  it('takes REDIS_CA_FILE with rediss:// cluster nodes or a rediss+sentinel:// URL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaytask-ca-'));
+    try {
+      const pem = join(dir, 'ca.pem');
+      writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      const quiet = { warn: () => undefined };
+      expect(
+        validateDelayTaskEnvironment(
+          { REDIS_CLUSTER_NODES: 'rediss://a:1', REDIS_CA_FILE: pem },
+          quiet,
+        ).REDIS_CA_FILE,
+      ).toBe(pem);
+      expect(
+        validateDelayTaskEnvironment(
+          { REDIS_URL: 'rediss+sentinel://a:1/m', REDIS_CA_FILE: pem },
+          quiet,
+        ).REDIS_CA_FILE,
+      ).toBe(pem);
+      expect(() =>
+        validateDelayTaskEnvironment({ REDIS_CLUSTER_NODES: 'a:1', REDIS_CA_FILE: pem }, quiet),
+      ).toThrow(/^REDIS_CA_FILE=/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

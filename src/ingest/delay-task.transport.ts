@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { MessageHandler, ServerRedis } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { redisOptionsFromUrl } from '../store/redis-connection';
+import { openRedis, type RedisConnection, redisConnection } from '../store/redis-connection';
 import { TASK_MESSAGE_PATTERN } from '../delay-task.constants';
 import { printable } from '../logging/printable';
 import { OutageLog } from '../logging/outage-log';
+import { whenNodesAnswer } from '../store/redis-client';
 import { RedisRefusedError } from '../store/redis-handshake';
 import {
   IncomingTaskMessage,
@@ -32,17 +33,33 @@ export class DelayTaskTransport extends ServerRedis {
   private subscribed = false;
   private readingPaused = false;
   private disconnects = 0;
+  private readonly connection: RedisConnection;
 
   constructor(options: DelayTaskOptions) {
     const channel = options.prefix + options.topic;
+    const connection = redisConnection(options);
     super({
-      ...redisOptionsFromUrl(options.redisUrl, options.redisCaFile),
+      ...(connection.cluster ? {} : connection.options),
       // We subscribe again ourselves, to log when the channel is heard again.
       autoResubscribe: false,
       deserializer: new TaskMessageDeserializer(channel),
     });
+    this.connection = connection;
     this.channel = channel;
     this.maxMessageBytes = options.maxMessageBytes;
+  }
+
+  /**
+   * On a cluster, an ioredis Cluster: a classic PUBLISH to any node reaches its subscriber, which
+   * ioredis moves to another node (subscribing there again) when its node fails.
+   */
+  override createRedisClient(): Redis {
+    if (!this.connection.cluster) return super.createRedisClient() as Redis;
+    // The Cluster takes the same subscribe, message and connect calls as a Redis.
+    return openRedis(this.connection, {
+      lazyConnect: true,
+      retryDelay: (times) => this.createRetryStrategy(times) ?? null,
+    }) as unknown as Redis;
   }
 
   /** How often the subscriber lost the channel since start; messages published meanwhile were lost. */
@@ -121,12 +138,19 @@ export class DelayTaskTransport extends ServerRedis {
       if (error instanceof RedisRefusedError) this.log.error(error.message);
       else this.outage.failed(error);
     });
+    // A Cluster's node failing (the subscriber's node, say) is a 'node error'.
+    client.on('node error', (error: Error, address: string) =>
+      this.outage.failed(new Error(`${address}: ${error.message}`)),
+    );
   }
 
   override registerReconnectListener(): void {}
 
   override registerReadyListener(client: Redis): void {
     client.on('ready', () => this.outage.succeeded());
+    // A Cluster whose failed nodes answer again or were failed over.
+    if (this.connection.cluster)
+      whenNodesAnswer(client as unknown as Cluster, () => this.outage.succeeded());
   }
 
   override createRetryStrategy(times: number): number | undefined {

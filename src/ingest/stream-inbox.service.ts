@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
 import { OutageLog } from '../logging/outage-log';
@@ -28,7 +28,7 @@ export class StreamInbox {
   private readonly outage = new OutageLog(this.logger, 'read the task stream', 'error');
   private readonly stream: string;
   /** Blocking reads get a connection of their own: the shared one must never wait on them. */
-  private reader: Redis | undefined;
+  private reader: RedisLike | undefined;
   private reading: Promise<void> | undefined;
   private running = false;
   /** Our own entries read but not acknowledged (a failed store): read again before new ones. */
@@ -38,7 +38,7 @@ export class StreamInbox {
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisLike,
     private readonly ingest: TaskIngestService,
   ) {
     this.stream = options.prefix + options.topic;
@@ -62,7 +62,7 @@ export class StreamInbox {
     await this.reading;
   }
 
-  private async readUntilStopped(reader: Redis): Promise<void> {
+  private async readUntilStopped(reader: RedisLike): Promise<void> {
     while (this.running) {
       try {
         const entries = await this.nextEntries(reader);
@@ -79,7 +79,7 @@ export class StreamInbox {
   }
 
   /** Our own unacknowledged entries first, then those a dead instance left, then new ones. */
-  private async nextEntries(reader: Redis): Promise<StreamEntry[]> {
+  private async nextEntries(reader: RedisLike): Promise<StreamEntry[]> {
     if (this.ownPending) {
       const own = await this.read(reader, '0', undefined);
       if (own.length > 0) return own;
@@ -93,7 +93,7 @@ export class StreamInbox {
     return this.read(reader, '>', BLOCK_MS);
   }
 
-  private async read(reader: Redis, from: '0' | '>', blockMs: number | undefined) {
+  private async read(reader: RedisLike, from: '0' | '>', blockMs: number | undefined) {
     const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
     const reply: unknown = await reader.call(
       'XREADGROUP',
@@ -105,7 +105,7 @@ export class StreamInbox {
   }
 
   /** Entries another instance read and did not acknowledge within the idle time. */
-  private async claimIdle(reader: Redis): Promise<StreamEntry[]> {
+  private async claimIdle(reader: RedisLike): Promise<StreamEntry[]> {
     const reply = (await reader.call(
       'XAUTOCLAIM',
       ...[this.stream, STREAM_GROUP, this.options.instanceId],

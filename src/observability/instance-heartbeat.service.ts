@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, REDIS_CLIENT, TIMING_WHEEL } from '../delay-task.constants';
 import type { Claim } from '../domain/claim';
@@ -43,7 +43,7 @@ export class InstanceHeartbeat implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisLike,
     private readonly runner: TaskRunner,
     private readonly moduleRef: ModuleRef,
   ) {

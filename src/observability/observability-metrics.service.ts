@@ -4,7 +4,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
@@ -39,7 +39,7 @@ export class ObservabilityMetrics implements OnApplicationBootstrap, OnModuleDes
 
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisLike,
     events: EngineEvents,
     private readonly taskTypes: TaskRegistry,
     private readonly operations: TaskOperations,

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, ServiceUnavailableException, UseGuards } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import { BearerTokenGuard } from '../admin/bearer-token.guard';
 import { readDeadLetters } from '../cli/dead-letters';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
@@ -32,7 +32,7 @@ export interface StatusData {
 export class StatusDataController {
   constructor(
     @Inject(DELAY_TASK_CONFIG) private readonly options: DelayTaskOptions,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisLike,
     @Inject(OPERATIONS_STORE) private readonly store: OperationsStore,
     private readonly heartbeat: InstanceHeartbeat,
     private readonly metrics: ObservabilityMetrics,

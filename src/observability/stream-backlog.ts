@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import { STREAM_GROUP } from '../ingest/stream-inbox.service';
 
 /** The stream inbox: entries not yet read, and entries read but not yet acknowledged. */
@@ -9,7 +9,7 @@ export interface StreamBacklog {
 
 /** The stream inbox's backlog, or undefined while the stream (or its group) does not exist. */
 export async function readStreamBacklog(
-  redis: Redis,
+  redis: RedisLike,
   stream: string,
 ): Promise<StreamBacklog | undefined> {
   try {

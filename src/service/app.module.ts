@@ -30,9 +30,12 @@ export const checkedEnvironment = ConfigModule.forRoot({ validate: validateDelay
       useFactory: async (
         config: ConfigService<DelayTaskEnvironment, true>,
       ): Promise<DelayTaskModuleOptions> => {
-        // The quick start: given no REDIS_URL (an empty one is unset too), the service brings
-        // its own Redis when none answers at the default URL.
-        if (!config.get('REDIS_URL', { infer: true })) {
+        // The quick start: given no REDIS_URL nor REDIS_CLUSTER_NODES (an empty one is unset
+        // too), the service brings its own Redis when none answers at the default URL.
+        if (
+          !config.get('REDIS_URL', { infer: true }) &&
+          !config.get('REDIS_CLUSTER_NODES', { infer: true })
+        ) {
           const dir = config.get('DELAYTASK_LOCAL_REDIS_DIR', { infer: true });
           await ensureLocalRedis(dir || DEFAULT_LOCAL_REDIS_DIR, new Logger('LocalRedis'));
         }

@@ -6,7 +6,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import { setupDelayTaskOpenApi } from '../admin/open-api';
 import { closeOnSignals } from '../engine/close-on-signals';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
@@ -35,7 +35,7 @@ async function bootstrap(): Promise<void> {
     rawBody: true,
     logger: delayTaskLogger,
   });
-  exitWhenRedisRefuses(app.get<Redis>(REDIS_CLIENT, { strict: false }));
+  exitWhenRedisRefuses(app.get<RedisLike>(REDIS_CLIENT, { strict: false }));
   const { prefix, topic, maxMessageBytes } = app.get<DelayTaskOptions>(DELAY_TASK_CONFIG);
   // A task body is bounded as a message on the channel is (a larger one gets 413).
   app.useBodyParser('json', { limit: maxMessageBytes });
@@ -106,7 +106,7 @@ function described(error: unknown): string {
  * or the databases changed on the server): the service exits so that it is seen to be down, and
  * the other instances take over its tasks when they can reach Redis.
  */
-function exitWhenRedisRefuses(redis: Redis): void {
+function exitWhenRedisRefuses(redis: RedisLike): void {
   redis.on('error', (error: Error) => {
     if (!(error instanceof RedisRefusedError)) return;
     logger.error('Exiting: the task store has no Redis connection and cannot get one back');

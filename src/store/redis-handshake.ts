@@ -72,9 +72,13 @@ function encode(args: readonly string[]): string {
  * or timed-out handshake hands back the dead socket, and ioredis reconnects as after any network
  * error. ioredis must then be given no password and db 0, or it would send them again.
  */
-export function handshakeConnector(handshake: RedisHandshake): ConnectorConstructor {
+export function handshakeConnector(
+  handshake: RedisHandshake,
+  // The connector that opens the socket: to the host and port, or to the master the sentinels name.
+  Base: typeof StandaloneConnector = StandaloneConnector,
+): ConnectorConstructor {
   const steps = handshakeSteps(handshake);
-  return class HandshakeConnector extends StandaloneConnector {
+  return class HandshakeConnector extends Base {
     private readonly timeoutMs: number;
 
     // ioredis passes its whole RedisOptions here.

@@ -1,8 +1,6 @@
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
-import { redactRedisUrl } from '../config/redis-url';
-import { redisOptionsFromUrl } from './redis-connection';
+import { redisConnection } from './redis-connection';
 import {
   DELAY_TASK_CONFIG,
   OPERATIONS_STORE,
@@ -11,6 +9,7 @@ import {
 } from '../delay-task.constants';
 import { TaskKeys } from './keys';
 import { connectRedisClient } from './redis-client';
+import type { RedisLike } from './redis-like';
 import { OperationsStore } from './operations-store';
 import { TaskStore } from './task-store';
 
@@ -19,24 +18,23 @@ import { TaskStore } from './task-store';
   providers: [
     {
       provide: REDIS_CLIENT,
-      useFactory: (options: DelayTaskOptions): Promise<Redis> => {
+      useFactory: (options: DelayTaskOptions): Promise<RedisLike> => {
         const logger = new Logger(StoreModule.name);
-        const server = redactRedisUrl(options.redisUrl);
-        logger.log(`Using Redis at ${server}, key prefix "${options.prefix}"`);
-        const connection = redisOptionsFromUrl(options.redisUrl, options.redisCaFile);
-        return connectRedisClient(connection, server, logger);
+        const connection = redisConnection(options);
+        logger.log(`Using Redis at ${connection.server}, key prefix "${options.prefix}"`);
+        return connectRedisClient(connection, logger);
       },
       inject: [DELAY_TASK_CONFIG],
     },
     {
       provide: TASK_STORE,
-      useFactory: (redis: Redis, options: DelayTaskOptions) =>
+      useFactory: (redis: RedisLike, options: DelayTaskOptions) =>
         new TaskStore(redis, new TaskKeys(options.prefix), options),
       inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
     },
     {
       provide: OPERATIONS_STORE,
-      useFactory: (redis: Redis, options: DelayTaskOptions) =>
+      useFactory: (redis: RedisLike, options: DelayTaskOptions) =>
         new OperationsStore(redis, new TaskKeys(options.prefix), options.partitions),
       inject: [REDIS_CLIENT, DELAY_TASK_CONFIG],
     },
@@ -44,7 +42,7 @@ import { TaskStore } from './task-store';
   exports: [REDIS_CLIENT, TASK_STORE, OPERATIONS_STORE],
 })
 export class StoreModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisLike) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());

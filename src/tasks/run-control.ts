@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisLike } from '../store/redis-like';
 import { REDIS_CLIENT, TASK_STORE } from '../delay-task.constants';
 import { OutageLog } from '../logging/outage-log';
 import type { TaskStore } from '../store/task-store';
@@ -15,10 +15,10 @@ const CANCEL = /^cancel (.+) (\d+)$/;
 @Injectable()
 export class RunControl implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RunControl.name);
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisLike;
 
   constructor(
-    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(REDIS_CLIENT) redis: RedisLike,
     @Inject(TASK_STORE) private readonly store: TaskStore,
     private readonly runner: TaskRunner,
   ) {
