@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { partitionOf } from './partition-of';
 
+/** fmix32(FNV-1a 32 of the bytes), computed apart from this code (Python, 64-bit integers). */
+const FMIXED_EMPTY = 0xab3e7c0b;
+const FMIXED_A = 0x1a80b1b3;
+const FMIXED_FOOBAR = 0x0c0da6dc;
+const FMIXED_E_ACUTE = 0x8e4756c7;
+
 describe('partitionOf', () => {
   it('is 0 for one partition', () => {
     fc.assert(fc.property(fc.string(), (id) => partitionOf(id, 1) === 0));
@@ -16,14 +22,14 @@ describe('partitionOf', () => {
     );
   });
 
-  it('is FNV-1a of the UTF-8 bytes, modulo the count (pinned, for producers in other languages)', () => {
-    // FNV-1a 32 of "" is 0x811c9dc5, of "a" 0xe40c292c, of "foobar" 0xbf9cf968.
-    expect(partitionOf('', 1 << 30)).toBe(0x811c9dc5 % (1 << 30));
-    expect(partitionOf('a', 1000)).toBe(0xe40c292c % 1000);
-    expect(partitionOf('foobar', 1024)).toBe(0xbf9cf968 % 1024);
-    // UTF-8, not UTF-16: "é" is the two bytes c3 a9.
-    const bytes = [0xc3, 0xa9].reduce((h, b) => Math.imul(h ^ b, 0x01000193) >>> 0, 0x811c9dc5);
-    expect(partitionOf('é', 997)).toBe(bytes % 997);
+  it('is FNV-1a of the UTF-8 bytes finished by fmix32, modulo the count (pinned, for producers in other languages)', () => {
+    // FNV-1a 32 of "" is 0x811c9dc5, of "a" 0xe40c292c, of "foobar" 0xbf9cf968; fmix32 of those
+    // (MurmurHash3's finisher, computed independently with 64-bit integers in Python).
+    expect(partitionOf('', 1 << 30)).toBe(FMIXED_EMPTY % (1 << 30));
+    expect(partitionOf('a', 1000)).toBe(FMIXED_A % 1000);
+    expect(partitionOf('foobar', 1024)).toBe(FMIXED_FOOBAR % 1024);
+    // UTF-8, not UTF-16: "é" is the two bytes c3 a9 (FNV-1a 0x1e9de8c1).
+    expect(partitionOf('é', 997)).toBe(FMIXED_E_ACUTE % 997);
   });
 
   it('spreads sequential and random IDs roughly evenly', () => {
