@@ -30,7 +30,7 @@ class TransportUnderTest extends DelayTaskTransport {
 
   /** The subscriber client as listen() makes it (lazy: it connects when told). */
   makeSubscriber(): Redis {
-    const client = this.createRedisClient() as Redis;
+    const client = this.createRedisClient();
     this.subClient = client;
     return client;
   }
