@@ -71,12 +71,8 @@ export class BenchRedis {
   }
 
   /** Redis's `client-output-buffer-limit` for pub/sub clients, e.g. `32 MiB hard, 8 MiB for 60 s`. */
-  async pubsubOutputLimit(): Promise<string> {
-    const [, setting] = (await this.admin.config('GET', 'client-output-buffer-limit')) as string[];
-    const match = /pubsub (\d+) (\d+) (\d+)/.exec(setting);
-    if (!match) return `unknown (${setting})`;
-    const mib = (bytes: string) => `${Number(bytes) / 1024 / 1024} MiB`;
-    return `${mib(match[1])} hard, ${mib(match[2])} for ${match[3]} s`;
+  pubsubOutputLimit(): Promise<string> {
+    return pubsubOutputLimitOf(this.admin);
   }
 
   /** The pub/sub clients (`CLIENT LIST TYPE pubsub`): id and output buffer bytes (omem). */
@@ -147,4 +143,13 @@ export class BenchRedis {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A Redis's `client-output-buffer-limit` for pub/sub clients, e.g. `32 MiB hard, 8 MiB for 60 s`. */
+export async function pubsubOutputLimitOf(redis: Redis): Promise<string> {
+  const [, setting] = (await redis.config('GET', 'client-output-buffer-limit')) as string[];
+  const match = /pubsub (\d+) (\d+) (\d+)/.exec(setting);
+  if (!match) return `unknown (${setting})`;
+  const mib = (bytes: string) => `${Number(bytes) / 1024 / 1024} MiB`;
+  return `${mib(match[1])} hard, ${mib(match[2])} for ${match[3]} s`;
 }

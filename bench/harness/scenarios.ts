@@ -30,7 +30,7 @@ export interface Target {
 export interface Figure {
   key: string;
   label: string;
-  unit: 'tasks/s' | 's' | 'ms' | 'µs' | 'MB' | 'B' | 'count' | 'cpu s' | 'cores' | '×';
+  unit: 'tasks/s' | 's' | 'ms' | 'µs' | 'MB' | 'B' | 'count' | 'cpu s' | 'cores' | '×' | '%';
   value: number;
   /** A target that depends on the run's parameters (else main.ts's table of targets). */
   targets?: Target[];
@@ -65,10 +65,16 @@ export interface Scenario {
   run: (system: System, redis: BenchRedis, p: Params) => Promise<Figure[]>;
 }
 
+/** A scenario that starts the Redis it measures itself (`cluster`): main starts none for it. */
+export interface OwnRedisScenario extends Omit<Scenario, 'run'> {
+  ownRedis: true;
+  run: (system: System, p: Params) => Promise<Figure[]>;
+}
+
 const MB = 1024 * 1024;
 
 /** Counts runs per key (task id, or id@due for periodic tasks) across the child processes. */
-class RunTracker {
+export class RunTracker {
   readonly counts = new Map<string, number>();
   readonly firstStart = new Map<string, number>();
   private readonly seen = new Map<MeasuredChild, number>();
@@ -142,13 +148,16 @@ class RunTracker {
   }
 }
 
-function lateness(tracker: RunTracker, dueOf: (id: string, reported: number) => number): number[] {
+export function lateness(
+  tracker: RunTracker,
+  dueOf: (id: string, reported: number) => number,
+): number[] {
   const late: number[] = [];
   for (const { id, start, due } of tracker.runs()) late.push(start - dueOf(id, due));
   return late;
 }
 
-function latenessFigures(prefix: string, late: number[], withMax = true): Figure[] {
+export function latenessFigures(prefix: string, late: number[], withMax = true): Figure[] {
   const figures: Figure[] = [
     { key: `${prefix}.p50`, label: 'lateness p50', unit: 'ms', value: percentile(late, 50) },
     { key: `${prefix}.p99`, label: 'lateness p99', unit: 'ms', value: percentile(late, 99) },
@@ -195,16 +204,16 @@ function rssPartFigures(key: string, when: string, parts: RssParts): Figure[] {
   ];
 }
 
-function nextSecond(ms: number, step = 1000): number {
+export function nextSecond(ms: number, step = 1000): number {
   return Math.ceil(ms / step) * step;
 }
 
 /** Default lead: 3 s plus 0.2 ms per task (BullMQ adds ~10k/s here, so 50k need ~5 s). */
-function leadFor(p: Params, n: number): number {
+export function leadFor(p: Params, n: number): number {
   return p.lead ?? 3000 + Math.ceil(n * 0.2);
 }
 
-function warnIfLate(system: System, submittedAt: number, firstDue: number): void {
+export function warnIfLate(system: System, submittedAt: number, firstDue: number): void {
   if (submittedAt > firstDue) {
     console.warn(
       `  ! ${system.key}: submission ended ${submittedAt - firstDue} ms after the first due time; raise --lead`,

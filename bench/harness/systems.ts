@@ -1,10 +1,11 @@
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { childScript } from './build';
 import { MeasuredChild } from './children';
-import { type BenchRedis, sleep } from './redis-server';
+import type { BenchCluster } from './redis-cluster';
+import { type BenchRedis, pubsubOutputLimitOf, sleep } from './redis-server';
 
 /** One once task the harness asks for: `id` comes back in the recorded runs. */
 export interface BenchTask {
@@ -121,6 +122,9 @@ export class OurService implements System {
   private redis!: BenchRedis;
   private pub!: Redis;
   private pubsubLimit = '';
+  /** On a cluster: counts acceptance over every partition (see `startOnCluster`). */
+  private counter: Cluster | undefined;
+  private partitionTags: string[] = [];
 
   constructor(private readonly nodeArgs: string[] = []) {}
 
@@ -132,6 +136,36 @@ export class OurService implements System {
     this.redis = redis;
     this.pub = new Redis({ host: '127.0.0.1', port: redis.port });
     this.pubsubLimit = await redis.pubsubOutputLimit();
+    return this.spawnChildren(instances, { REDIS_URL: redis.url }, options);
+  }
+
+  /**
+   * The same on a Redis Cluster (scenario `cluster`): the service is given REDIS_CLUSTER_NODES
+   * (partitions and replica acks take their cluster defaults, 16 and 1, unless the harness's
+   * environment sets them), the producer publishes to `publishTo` (classic pub/sub: the cluster
+   * bus forwards every PUBLISH to every node), and acceptance is counted over the `partitions`
+   * partitions' keys with a cluster client.
+   */
+  async startOnCluster(
+    cluster: BenchCluster,
+    publishTo: number,
+    partitions: number,
+    options: StartOptions = {},
+  ): Promise<MeasuredChild[]> {
+    this.pub = new Redis({ host: '127.0.0.1', port: publishTo });
+    this.pubsubLimit = await pubsubOutputLimitOf(this.pub);
+    this.counter = cluster.client();
+    this.partitionTags = Array.from({ length: partitions }, (_, p) =>
+      partitions === 1 ? `{${PREFIX}}` : `{${PREFIX}${p}}`,
+    );
+    return this.spawnChildren(1, { REDIS_CLUSTER_NODES: cluster.seedNodes }, options);
+  }
+
+  private async spawnChildren(
+    instances: number,
+    redisEnv: Record<string, string>,
+    options: StartOptions,
+  ): Promise<MeasuredChild[]> {
     for (let i = 0; i < instances; i++) {
       const name = `ours-${String.fromCharCode(65 + i)}`;
       this.children.push(
@@ -139,7 +173,7 @@ export class OurService implements System {
           name,
           childScript('bench-app'),
           {
-            REDIS_URL: redis.url,
+            ...redisEnv,
             DELAYTASK_PREFIX: PREFIX,
             DELAYTASK_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
             DELAYTASK_INSTANCE_ID: `bench-${name}`,
@@ -156,6 +190,16 @@ export class OurService implements System {
 
   /** Tasks accepted so far: live records plus completed ones. */
   private async accepted(): Promise<number> {
+    if (this.counter) {
+      const counter = this.counter;
+      const counts = await Promise.all(
+        this.partitionTags.flatMap((tag) => [
+          counter.hlen(`${tag}tasks`),
+          counter.zcard(`${tag}completed`),
+        ]),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    }
     const [[, live], [, done]] = (await this.pub
       .pipeline()
       .hlen(`{${PREFIX}}tasks`)
@@ -409,6 +453,8 @@ export class OurService implements System {
     await Promise.all(this.children.map((child) => child.stop()));
     this.children = [];
     this.pub?.disconnect();
+    this.counter?.disconnect();
+    this.counter = undefined;
   }
 }
 
