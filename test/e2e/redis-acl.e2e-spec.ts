@@ -21,7 +21,7 @@ const SERVICE_ACL =
   '+hgetall +lrange +xpending +xlen ' +
   '+xgroup +xreadgroup +xautoclaim +xack +xdel ' +
   '+get +incr +incrby +decrby +hget +hset +hdel +hexists +hincrby +hstrlen +lpush +rpop ' +
-  '+zadd +zrem +zscore +zcount +zrange +zrangebyscore +zremrangebyrank';
+  '+zadd +zrem +zscore +zcount +zrange +zrangebyscore +zremrangebyrank +exists +set';
 
 const CHANNEL = 'remote-task0:messageQ';
 let nextId = 1_000_000_000_000;
