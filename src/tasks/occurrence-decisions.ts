@@ -15,11 +15,16 @@ import { recurrenceOf } from '../schedules/recurrence-of';
  */
 export function verdictAtStart(spec: TaskSpec, run: StartedRun, startMs: number): StartVerdict {
   const recurrence = recurrenceOf(spec, run.dueMs);
+  // Most runs are once tasks without MaxLateness: nothing to judge, nothing made per run.
+  if (!recurrence && spec.maxLatenessMs === undefined) return RUN;
+  const policies = policiesOf(spec);
   const late = { dueMs: run.plannedMs, startMs };
-  const expiry = startVerdict(undefined, policiesOf(spec), late, spec.maxLatenessMs);
+  const expiry = startVerdict(undefined, policies, late, spec.maxLatenessMs);
   if (expiry.kind !== 'run' || !recurrence) return expiry;
-  return startVerdict(recurrence, policiesOf(spec), { dueMs: run.dueMs, startMs }, undefined);
+  return startVerdict(recurrence, policies, { dueMs: run.dueMs, startMs }, undefined);
 }
+
+const RUN: StartVerdict = { kind: 'run' };
 
 /**
  * The schedule's next step as the occurrence due at `dueMs` ends (`endMs`; it started at
