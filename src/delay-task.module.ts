@@ -8,11 +8,11 @@ import {
   type DelayTaskModuleOptions,
 } from './delay-task.module-definition';
 import { DelayTaskEngine } from './engine/delay-task-engine';
-import { EngineEvents, engineEvents } from './engine/engine-events';
+import { EngineEvents, engineEvents } from './events/engine-events';
 import { IngestModule } from './ingest/ingest.module';
 import { OperationsModule } from './operations/operations.module';
 import { RecoveryModule } from './recovery/recovery.module';
-import type { Clock } from './scheduler/clock';
+import type { Clock } from './domain/clock';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { StoreModule } from './store/store.module';
 import { TasksModule } from './tasks/tasks.module';

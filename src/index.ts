@@ -49,7 +49,7 @@ export {
   type RunEnd,
   type RunSettlement,
   type SkipReason,
-} from './engine/engine-events';
+} from './events/engine-events';
 export {
   DelayTaskLogger,
   type DelayTaskLoggerOptions,

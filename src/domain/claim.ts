@@ -70,3 +70,13 @@ export interface RetryPolicy {
   maxAttempts: number;
   delayMs: number;
 }
+
+/** Why a run's `ctx.signal` fired. */
+export type AbortKind =
+  | 'timeout'
+  | 'lease-expired'
+  | 'taken-over'
+  | 'rescheduled'
+  | 'removed'
+  | 'cancelled'
+  | 'shutdown';

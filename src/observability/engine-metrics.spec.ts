@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import type { ObservedRun } from '../engine/engine-events';
+import type { ObservedRun } from '../events/engine-events';
 import { EngineMetrics } from './engine-metrics';
 
 const run = (name: string): ObservedRun => ({

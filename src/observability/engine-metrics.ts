@@ -6,7 +6,7 @@ import type {
   ObservedRun,
   RunEnd,
   SkipReason,
-} from '../engine/engine-events';
+} from '../events/engine-events';
 import { LATENESS_BUCKETS_MS } from './lateness-buckets';
 import { scrapedCounter } from './scraped-counter';
 

@@ -1,4 +1,4 @@
-import type { ObservedRun } from '../engine/engine-events';
+import type { ObservedRun } from '../events/engine-events';
 import { LatenessHistory } from './lateness-history';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);

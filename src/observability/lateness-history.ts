@@ -1,4 +1,4 @@
-import type { EngineObserver, ObservedRun } from '../engine/engine-events';
+import type { EngineObserver, ObservedRun } from '../events/engine-events';
 import { LATENESS_BUCKETS_MS, latenessBucket } from './lateness-buckets';
 
 const SECOND_MS = 1000;

@@ -8,7 +8,7 @@ import type { RedisLike } from '../store/redis-like';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, REDIS_CLIENT } from '../delay-task.constants';
-import { EngineEvents } from '../engine/engine-events';
+import { EngineEvents } from '../events/engine-events';
 import { DelayTaskTransport } from '../ingest/delay-task.transport';
 import { TaskOperations } from '../operations/task-operations.service';
 import { TaskRegistry } from '../tasks/task-registry';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
-import { EngineEvents } from '../engine/engine-events';
+import { EngineEvents } from '../events/engine-events';
 import { OutageLog } from '../logging/outage-log';
 import { IntervalJobs } from '../scheduler/interval-jobs';
 import type { TaskStore } from '../store/task-store';

@@ -5,7 +5,7 @@ import type { Claim } from '../domain/claim';
 import { StoreModule } from '../store/store.module';
 import type { TaskStore } from '../store/task-store';
 import { TasksModule } from '../tasks/tasks.module';
-import { skewedClock } from './clock';
+import { skewedClock } from '../domain/clock';
 import { ServerClock } from './server-clock';
 import { TimingWheel } from './timing-wheel';
 import { WheelDriver } from './wheel-driver.service';

@@ -1,4 +1,4 @@
-import { Clock, systemClock } from './clock';
+import { Clock, systemClock } from '../domain/clock';
 
 const SAMPLES_KEPT = 8;
 

@@ -1,5 +1,5 @@
 import { prng } from '../../test/support/prng';
-import { FakeClock } from './clock';
+import { FakeClock } from '../domain/clock';
 import { TimerHandle, TimingWheel } from './timing-wheel';
 
 interface Expected {

@@ -3,7 +3,7 @@ import type { DelayTaskOptions } from '../config/delay-task-options.interface';
 import type { Claim, RunOutcome, StartedRun } from '../domain/claim';
 import { decodeRecord } from '../domain/task-record';
 import type { TaskSpec } from '../domain/task-spec';
-import type { EngineEvents } from '../engine/engine-events';
+import type { EngineEvents } from '../events/engine-events';
 import type { OutageLog } from '../logging/outage-log';
 import { taskLine, type TaskRef } from '../logging/task-log-line';
 import { acceptItem } from '../store/accept-item';

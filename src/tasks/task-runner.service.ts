@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
-import { EngineEvents } from '../engine/engine-events';
+import { EngineEvents } from '../events/engine-events';
 import { printable } from '../logging/printable';
 import { taskLine, type TaskLogLine, type TaskRef } from '../logging/task-log-line';
 import { OutageLog } from '../logging/outage-log';

@@ -1,5 +1,5 @@
 import type { Claim } from '../../src/domain/claim';
-import { skewedClock } from '../../src/scheduler/clock';
+import { skewedClock } from '../../src/domain/clock';
 import { ServerClock } from '../../src/scheduler/server-clock';
 import { TimingWheel } from '../../src/scheduler/timing-wheel';
 import type { TaskStore } from '../../src/store/task-store';

@@ -1,12 +1,6 @@
-/** Why a run's `ctx.signal` fired. */
-export type AbortKind =
-  | 'timeout'
-  | 'lease-expired'
-  | 'taken-over'
-  | 'rescheduled'
-  | 'removed'
-  | 'cancelled'
-  | 'shutdown';
+import type { AbortKind } from '../../domain/claim';
+
+export type { AbortKind };
 
 const WHY: Readonly<Record<AbortKind, string>> = {
   timeout: 'timed out',

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import type { EngineObserver, ObservedRun, RunSettlement } from '../engine/engine-events';
-import { taskLine } from './task-log-line';
+import type { EngineObserver, ObservedRun, RunSettlement } from './engine-events';
+import { taskLine } from '../logging/task-log-line';
 
 const SETTLED: Readonly<Record<RunSettlement, string>> = {
   ok: 'succeeded',

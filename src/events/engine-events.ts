@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
-import type { RunOutcome, SettledOutcome, StartedRun } from '../domain/claim';
-import { type Clock, systemClock } from '../scheduler/clock';
+import type { AbortKind, RunOutcome, SettledOutcome, StartedRun } from '../domain/claim';
+import { type Clock, systemClock } from '../domain/clock';
 import type { AcceptStatus, CompleteResult, LostLease } from '../store/task-store';
-import type { AbortKind } from '../tasks/errors/task-aborted.error';
 import { errorWithCauses } from '../logging/error-causes';
 import { printable } from '../logging/printable';
-import { RunLog } from '../logging/run-log';
+import { RunLog } from './run-log';
 
 /** How a run ended, as an operator counts runs. */
 export type RunEnd = 'done' | 'failed' | 'timeout' | 'retried' | 'cancelled' | 'aborted';

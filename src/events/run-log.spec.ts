@@ -1,8 +1,8 @@
 import { advance, useFakeTime } from '../../test/support/fake-time';
 import { LogCapture } from '../../test/support/log-capture';
-import type { ObservedRun } from '../engine/engine-events';
+import type { ObservedRun } from './engine-events';
 import { RunLog } from './run-log';
-import { TaskLogLine } from './task-log-line';
+import { TaskLogLine } from '../logging/task-log-line';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 useFakeTime(T0);
