@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { DelayTaskClient } from '../../src/client/delay-task.client';
+import { AcknowledgedBurst } from '../support/acknowledged-burst';
 import { PingServer } from '../support/ping-server';
 import { eventually, unixSeconds } from '../support/publish';
 import { freePort } from '../support/redis-server';
@@ -162,49 +163,26 @@ it('rides through a master SIGKILLed mid-burst: every accepted task runs', async
   const [instance] = services.length > 0 ? services : [service()];
   if (!instance.running) await instance.start();
   const producer = client();
-  const accepted = new Set<string>();
-  let refused = 0;
-  let stop = false;
-  const dueMs = Date.now() + 4000;
   // Tasks are sent one by one, each retried until stored: what was acknowledged must run.
-  const sending = (async () => {
-    for (let i = 0; !stop; i++) {
-      const id = `burst-${i}`;
-      for (;;) {
-        try {
-          await lastValueFrom(
-            producer.send('schedule', pingTask(id, Math.max(dueMs, Date.now() + 500))),
-          );
-          accepted.add(id);
-          break;
-        } catch {
-          refused++;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    }
-  })();
-  await eventually(() => accepted.size >= 200, '200 accepted before the kill');
+  const burst = new AcknowledgedBurst(
+    (id, dueMs) => lastValueFrom(producer.send('schedule', pingTask(id, dueMs))),
+    Date.now() + 4000,
+  );
+  await burst.acknowledged(200, '200 accepted before the kill');
   const killed = await cluster.killMaster(0);
   await cluster.waitForFailover(killed);
   // The old master comes back as a replica, so that partitions moved to its heir have a replica
   // to acknowledge their accepts again.
   await cluster.restart(killed.port);
-  const atRestart = accepted.size;
-  await eventually(() => accepted.size >= atRestart + 200, '200 more accepted after the failover');
-  stop = true;
-  await sending;
+  await burst.acknowledged(200, '200 more accepted after the failover');
+  await burst.stop();
 
-  await eventually(
-    () => [...accepted].every((id) => (ping.counts().get(id) ?? 0) >= 1),
-    'every accepted task to run',
-    30_000,
-  );
+  const twice = await burst.everyAcceptedRan(ping);
   expect(instance.running).toBe(true);
   // Nothing ran twice but what was in flight on the killed master (here, none was running).
-  const twice = [...accepted].filter((id) => (ping.counts().get(id) ?? 0) > 1);
   expect(twice.length).toBeLessThanOrEqual(5);
   console.log(
-    `cluster failover: ${accepted.size} accepted, ${refused} sends refused during it, ${twice.length} ran twice`,
+    `cluster failover: ${burst.accepted.size} accepted, ${burst.refused} sends refused during ` +
+      `it, ${twice.length} ran twice`,
   );
 }, 60_000);

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { DelayTaskClient } from '../../src/client/delay-task.client';
+import { AcknowledgedBurst } from '../support/acknowledged-burst';
 import { PingServer } from '../support/ping-server';
 import { eventually, unixSeconds } from '../support/publish';
 import { RedisSentinelProcess } from '../support/redis-sentinel';
@@ -68,47 +69,21 @@ it('runs tasks through a sentinel URL and loses no accepted task when the master
     // Not among the client's typed options: the store reads it as the engine does.
     ...({ replicaAcks: 1 } as object),
   });
-  const accepted = new Set<string>();
-  let refused = 0;
-  let stop = false;
-  const dueMs = Date.now() + 4000;
-  const sending = (async () => {
-    for (let i = 0; !stop; i++) {
-      const id = `burst-${i}`;
-      for (;;) {
-        try {
-          const text = pingTask(id, Math.max(dueMs, Date.now() + 500));
-          await lastValueFrom(producer.send('schedule', text));
-          accepted.add(id);
-          break;
-        } catch {
-          refused++;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    }
-  })();
-  await eventually(() => accepted.size >= 200, '200 accepted before the kill');
+  const burst = new AcknowledgedBurst(
+    (id, dueMs) => lastValueFrom(producer.send('schedule', pingTask(id, dueMs))),
+    Date.now() + 4000,
+  );
+  await burst.acknowledged(200, '200 accepted before the kill');
   const killed = await setup.killMaster();
   const promoted = await setup.waitForPromotion(killed);
-  const atPromotion = accepted.size;
-  await eventually(
-    () => accepted.size >= atPromotion + 200,
-    '200 more after the promotion',
-    20_000,
-  );
-  stop = true;
-  await sending;
+  await burst.acknowledged(200, '200 more after the promotion', 20_000);
+  await burst.stop();
 
-  await eventually(
-    () => [...accepted].every((id) => (ping.counts().get(id) ?? 0) >= 1),
-    'every accepted task to run',
-    30_000,
-  );
+  const twice = await burst.everyAcceptedRan(ping);
   expect(instance.running).toBe(true);
-  const twice = [...accepted].filter((id) => (ping.counts().get(id) ?? 0) > 1);
   expect(twice.length).toBeLessThanOrEqual(5);
   console.log(
-    `sentinel failover ${killed} -> ${promoted}: ${accepted.size} accepted, ${refused} sends refused, ${twice.length} ran twice`,
+    `sentinel failover ${killed} -> ${promoted}: ${burst.accepted.size} accepted, ` +
+      `${burst.refused} sends refused, ${twice.length} ran twice`,
   );
 }, 60_000);
