@@ -6,7 +6,7 @@ import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
 import { parseTask } from '../../src/ingest/parse-task';
 import { jitterOffsetMs } from '../../src/schedules/jitter';
 import { TaskMessageDeserializer } from '../../src/ingest/task-message.deserializer';
-import { createRedisClient, TaskKeys, TaskStore, type StoreLimits } from '../../src/store';
+import { createRedisClient, TaskKeys, TaskStore } from '../../src/store';
 import {
   CHANNEL,
   PARSE_OPTIONS,
@@ -16,6 +16,7 @@ import {
   valueToken,
 } from '../support/message-arbitraries';
 import { RedisServerProcess } from '../support/redis-server';
+import { STORE_LIMITS } from '../support/store-limits';
 
 /**
  * Every record ingest accepts goes through every script as it was accepted: stored, claimed,
@@ -24,17 +25,6 @@ import { RedisServerProcess } from '../support/redis-server';
  */
 const OWNER = 'prop';
 const LEASE = 30_000;
-const LIMITS: StoreLimits = {
-  completedRetentionMs: 86_400_000,
-  completedMax: 1_000_000,
-  replayWindowMs: 60_000,
-  failedRetentionMs: 86_400_000,
-  failedMax: 100_000,
-  failedMaxBytes: 1024 ** 3,
-  historyRetentionMs: 3_600_000,
-  historyMax: 10_000,
-  maxStalls: 1,
-};
 const parseOptions = PARSE_OPTIONS;
 const transport = new DelayTaskTransport(defaultOptions());
 const deserializer = new TaskMessageDeserializer(CHANNEL);
@@ -46,7 +36,7 @@ let store: TaskStore;
 beforeAll(async () => {
   server = await RedisServerProcess.start();
   redis = createRedisClient({ host: '127.0.0.1', port: server.port });
-  store = new TaskStore(redis, new TaskKeys('prop:'), LIMITS);
+  store = new TaskStore(redis, new TaskKeys('prop:'), STORE_LIMITS);
 });
 
 afterAll(async () => {

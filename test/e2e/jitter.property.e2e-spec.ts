@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { jitterOffsetMs } from '../../src/schedules/jitter';
-import { createRedisClient, TaskKeys, TaskStore, type StoreLimits } from '../../src/store';
+import { createRedisClient, TaskKeys, TaskStore } from '../../src/store';
 import { RedisServerProcess } from '../support/redis-server';
+import { STORE_LIMITS } from '../support/store-limits';
 
 /**
  * One Jitter: the runner judges lateness from the start time startRuns gives back (plannedMs), and
@@ -20,17 +21,6 @@ const MAX_TIME = 2 ** 44;
 const MAX_JITTER = 86_400_000;
 /** Claims every case at accept, whatever its due time. */
 const WINDOW = 2 ** 45;
-const LIMITS: StoreLimits = {
-  completedRetentionMs: 86_400_000,
-  completedMax: 1_000_000,
-  replayWindowMs: 60_000,
-  failedRetentionMs: 86_400_000,
-  failedMax: 100_000,
-  failedMaxBytes: 1024 ** 3,
-  historyRetentionMs: 3_600_000,
-  historyMax: 10_000,
-  maxStalls: 1,
-};
 
 interface JitterCase {
   id: string;
@@ -67,7 +57,7 @@ let store: TaskStore;
 beforeAll(async () => {
   server = await RedisServerProcess.start();
   redis = createRedisClient({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-  store = new TaskStore(redis, new TaskKeys('jitter:'), LIMITS);
+  store = new TaskStore(redis, new TaskKeys('jitter:'), STORE_LIMITS);
 });
 
 afterAll(async () => {

@@ -8,7 +8,6 @@ import {
   TaskKeys,
   TaskStore,
   type AcceptItem,
-  type StoreLimits,
 } from '../../src/store';
 import { partitionOf } from '../../src/store/partition-of';
 import { PingServer } from '../support/ping-server';
@@ -17,6 +16,7 @@ import { RedisServerProcess } from '../support/redis-server';
 import { analyseRuns, formatReport, parseRunLogs } from '../support/run-ledger';
 import { ServiceProcess } from '../support/service-process';
 import { lastDueMs, pingWorkload, publishAll } from '../support/workload';
+import { STORE_LIMITS } from '../support/store-limits';
 
 /**
  * The store with its keys spread over 4 partitions (DELAYTASK_PARTITIONS=4) on one redis-server:
@@ -28,18 +28,6 @@ const OWNER = 'instance-a';
 const WINDOW = 10_000;
 const LEASE = 30_000;
 const MINUTE = 60_000;
-
-const LIMITS: StoreLimits = {
-  completedRetentionMs: 86_400_000,
-  completedMax: 1_000_000,
-  replayWindowMs: MINUTE,
-  failedRetentionMs: 7 * 86_400_000,
-  failedMax: 100_000,
-  failedMaxBytes: 256 * 1024 * 1024,
-  historyRetentionMs: 3_600_000,
-  historyMax: 10_000,
-  maxStalls: 1,
-};
 
 let server: RedisServerProcess;
 let redis: Redis;
@@ -58,7 +46,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await redis.flushall();
-  store = new TaskStore(redis, new TaskKeys(PREFIX), { ...LIMITS, partitions: P });
+  store = new TaskStore(redis, new TaskKeys(PREFIX), { ...STORE_LIMITS, partitions: P });
   ops = new OperationsStore(redis, new TaskKeys(PREFIX), P);
 });
 
@@ -134,7 +122,7 @@ describe('keys', () => {
 
 describe('checkPartitions (at start)', () => {
   const storeWith = (partitions: number) =>
-    new TaskStore(redis, new TaskKeys(PREFIX), { ...LIMITS, partitions });
+    new TaskStore(redis, new TaskKeys(PREFIX), { ...STORE_LIMITS, partitions });
 
   it('records the number of partitions, and refuses another one', async () => {
     await store.checkPartitions();

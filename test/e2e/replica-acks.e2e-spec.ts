@@ -5,11 +5,11 @@ import {
   TaskKeys,
   TaskStore,
   type AcceptItem,
-  type StoreLimits,
 } from '../../src/store';
 import { partitionOf } from '../../src/store/partition-of';
 import { eventually } from '../support/publish';
 import { RedisServerProcess } from '../support/redis-server';
+import { STORE_LIMITS } from '../support/store-limits';
 
 /**
  * DELAYTASK_REPLICA_ACKS: an accept is acknowledged only once that many replicas have it (WAIT on
@@ -17,17 +17,6 @@ import { RedisServerProcess } from '../support/redis-server';
  */
 const PREFIX = 'remote-task0:';
 const LEASE = 30_000;
-const LIMITS: StoreLimits = {
-  completedRetentionMs: 86_400_000,
-  completedMax: 1_000_000,
-  replayWindowMs: 60_000,
-  failedRetentionMs: 7 * 86_400_000,
-  failedMax: 100_000,
-  failedMaxBytes: 256 * 1024 * 1024,
-  historyRetentionMs: 3_600_000,
-  historyMax: 10_000,
-  maxStalls: 1,
-};
 
 let primary: RedisServerProcess;
 let replica: RedisServerProcess;
@@ -75,7 +64,7 @@ describe('replicaAcks', () => {
     const redis = connect(primary);
     await redis.flushall();
     const store = new TaskStore(redis, new TaskKeys(PREFIX), {
-      ...LIMITS,
+      ...STORE_LIMITS,
       partitions: 4,
       replicaAcks: 1,
       replicaAckTimeoutMs: 5000,
@@ -95,7 +84,7 @@ describe('replicaAcks', () => {
 
   it('fails with ReplicaAckError when fewer replicas than asked answer in time', async () => {
     const store = new TaskStore(connect(primary), new TaskKeys(PREFIX), {
-      ...LIMITS,
+      ...STORE_LIMITS,
       replicaAcks: 2,
       replicaAckTimeoutMs: 300,
     });
@@ -108,7 +97,7 @@ describe('replicaAcks', () => {
 
   it('fails, within about its timeout, on a server without replicas', async () => {
     const store = new TaskStore(connect(lone), new TaskKeys(PREFIX), {
-      ...LIMITS,
+      ...STORE_LIMITS,
       replicaAcks: 1,
       replicaAckTimeoutMs: 1000,
     });
@@ -125,7 +114,7 @@ describe('replicaAcks', () => {
 
   it('asks for nothing with replicaAcks 0; an accept retried after the error is a duplicate', async () => {
     // The failed accept above wrote r0 on the master: accepting it again is safe.
-    const store = new TaskStore(connect(lone), new TaskKeys(PREFIX), LIMITS);
+    const store = new TaskStore(connect(lone), new TaskKeys(PREFIX), STORE_LIMITS);
     const now = await store.redisTime();
     const { results } = await store.acceptTasks('a', null, LEASE, items(1, now + 60_000));
     expect(results).toEqual([{ status: 'duplicate' }]);

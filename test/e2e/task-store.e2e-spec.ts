@@ -18,6 +18,7 @@ import { acceptItem } from '../../src/store/accept-item';
 import { jitterOffsetMs } from '../../src/schedules/jitter';
 import { eventually } from '../support/publish';
 import { RedisServerProcess } from '../support/redis-server';
+import { STORE_LIMITS } from '../support/store-limits';
 
 const OWNER = 'instance-a';
 const WINDOW = 10_000;
@@ -36,18 +37,6 @@ function record(id: string, fields: SpecFields = {}, name = 'OncePingTask'): str
   };
   return JSON.stringify(spec);
 }
-
-const LIMITS: StoreLimits = {
-  completedRetentionMs: 86_400_000,
-  completedMax: 1_000_000,
-  replayWindowMs: MINUTE,
-  failedRetentionMs: 7 * 86_400_000,
-  failedMax: 100_000,
-  failedMaxBytes: 256 * 1024 * 1024,
-  historyRetentionMs: 3_600_000,
-  historyMax: 10_000,
-  maxStalls: 1,
-};
 
 /** The 12-byte digest the scripts remember a submission (id, record) by. */
 const digest = (id: string, rec: string) =>
@@ -72,7 +61,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await redis.flushall();
   keys = new TaskKeys();
-  store = new TaskStore(redis, keys, LIMITS);
+  store = new TaskStore(redis, keys, STORE_LIMITS);
 });
 
 type Failure = 'error' | 'timeout' | 'expired' | 'stalled';
@@ -836,7 +825,7 @@ describe('occurrences that do not run: missed and expired', () => {
       { ...b, outcome: 'expired', error: 'late' },
     ]);
     const c = await startNow('c', record('c', { intervalMs: MINUTE }), now);
-    const other = new TaskStore(redis, keys, LIMITS);
+    const other = new TaskStore(redis, keys, STORE_LIMITS);
     await other.completeRuns('instance-b', null, LEASE, [
       { ...c, outcome: 'expired', error: 'late', attempt: 1, schedule: { missed: 2 } },
     ]);
@@ -878,7 +867,7 @@ describe('reclaimExpired', () => {
     await sleep(500);
     const other = createRedisClient({ host: '127.0.0.1', port: server.port });
     try {
-      const otherStore = new TaskStore(other, keys, LIMITS);
+      const otherStore = new TaskStore(other, keys, STORE_LIMITS);
       const counts = await Promise.all([
         store.reclaimExpired(50),
         otherStore.reclaimExpired(50),
@@ -917,7 +906,7 @@ describe('releaseClaims', () => {
 
 describe('pruneFinished', () => {
   const withLimits = (limits: Partial<StoreLimits>) =>
-    new TaskStore(redis, keys, { ...LIMITS, ...limits });
+    new TaskStore(redis, keys, { ...STORE_LIMITS, ...limits });
 
   it('forgets completions older than the retention so the task can be accepted again', async () => {
     const rec = record('1');
@@ -996,7 +985,7 @@ describe('stale replays (a message heard late by another instance)', () => {
   });
 
   it('applies the old content again once the replay window has passed', async () => {
-    const short = new TaskStore(redis, keys, { ...LIMITS, replayWindowMs: 20 });
+    const short = new TaskStore(redis, keys, { ...STORE_LIMITS, replayWindowMs: 20 });
     const now = await store.redisTime();
     const a = record('1', { timeoutMs: 1 });
     const b = record('1', { timeoutMs: 2 });
@@ -1572,7 +1561,7 @@ describe('history of done tasks', () => {
     expect((await ops.listTasks('done', 10)).tasks.map((t) => t.id)).toEqual(['1']);
 
     await sleep(20);
-    const short = new TaskStore(redis, keys, { ...LIMITS, historyRetentionMs: 10 });
+    const short = new TaskStore(redis, keys, { ...STORE_LIMITS, historyRetentionMs: 10 });
     expect(await short.pruneFinished(100)).toBeGreaterThanOrEqual(1);
     expect(await ops.inspectTask('1')).toBeUndefined();
     expect(await redis.hlen(keys.history)).toBe(0);
@@ -1642,7 +1631,7 @@ describe('keepDeadLetter and counts', () => {
 
 describe('prefix isolation', () => {
   it('keeps two prefixes on one Redis apart, every key under its own hash tag', async () => {
-    const other = new TaskStore(redis, new TaskKeys('other:'), LIMITS);
+    const other = new TaskStore(redis, new TaskKeys('other:'), STORE_LIMITS);
     const now = await store.redisTime();
     const claim = await startNow('1', record('1'));
     await complete([{ ...claim, outcome: 'ok' }]);
@@ -1738,7 +1727,7 @@ describe('scripts and replies', () => {
     try {
       client.defineCommand('claimDue', { numberOfKeys: 4, lua: "return {'x', 'y'}" });
       await expect(
-        new TaskStore(client, keys, LIMITS).claimDue(OWNER, 0, LEASE, 1),
+        new TaskStore(client, keys, STORE_LIMITS).claimDue(OWNER, 0, LEASE, 1),
       ).rejects.toThrow(UnexpectedReplyError);
     } finally {
       await client.quit();
