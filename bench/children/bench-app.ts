@@ -6,19 +6,26 @@
  * and then waits the task's `Ms` (the `share` scenario); and the service's own examples
  * (`ExamplesModule`: `OncePingTask`, `PeriodPingTask`), unchanged, for `burst-http`. A ping run
  * is recorded from the line it logs (`OncePingTask <id> ToRunAt … RunAt …`): its own start and due
- * time, read by the logger the app is given, which prints every line as Nest's ConsoleLogger does.
+ * time, read by the logger the app is given: the service's own `DelayTaskLogger` as
+ * src/service/main.ts makes it (`DELAYTASK_LOG_FORMAT`, `DELAYTASK_LOG_LEVEL`; text lines by default,
+ * no colours on a pipe, the lines of one event-loop turn in one write), so the run costs what it
+ * costs a user of `npm start`.
  * Boots like src/service/main.ts: the transport is connected as a microservice and "Ready:
  * subscribed to …" is logged once listening. Configured by the environment (REDIS_URL,
  * DELAYTASK_PREFIX, DELAYTASK_CONCURRENCY, DELAYTASK_PING_ALLOW, …).
  */
 import { setTimeout as wait } from 'node:timers/promises';
-import { ConsoleLogger, Injectable, Logger, Module } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
 import { closeOnSignals } from '../../src/engine/close-on-signals';
 import { delayTaskOptionsFromEnv } from '../../src/config/options-from-environment';
 import { DelayTaskModule } from '../../src/delay-task.module';
 import { DelayTaskTransport } from '../../src/ingest/delay-task.transport';
+import {
+  DelayTaskLogger,
+  delayTaskLoggerOptionsFromEnv,
+} from '../../src/logging/delay-task-logger';
 import { ExamplesModule } from '../../src/service/examples/examples.module';
 import { PingPayload } from '../../src/service/examples/ping-payload';
 import { DelayTask } from '../../src/tasks/delay-task.decorator';
@@ -56,8 +63,8 @@ export class BenchSleepTask extends DelayTaskHandler<{ Ms?: number }> {
 /** The line `PingTask.run` logs after its GET: `OncePingTask <id> ToRunAt <iso> RunAt <iso> (+n ms), …`. */
 const PING_LINE = /^OncePingTask (\S+) ToRunAt (\S+) RunAt (\S+) /;
 
-/** Nest's ConsoleLogger, unchanged, that also records each ping run from the line it logs. */
-class PingLineRecorder extends ConsoleLogger {
+/** The service's logger, unchanged, that also records each ping run from the line it logs. */
+class PingLineRecorder extends DelayTaskLogger {
   override log(message: unknown, ...optionalParams: unknown[]): void {
     if (typeof message === 'string' && message.startsWith('OncePingTask ')) {
       const line = PING_LINE.exec(message);
@@ -82,7 +89,7 @@ async function bootstrap(): Promise<void> {
   const options = delayTaskOptionsFromEnv(process.env);
   const app = await NestFactory.create(BenchAppModule, {
     abortOnError: false,
-    logger: new PingLineRecorder({ logLevels: ['log', 'warn', 'error'] }),
+    logger: new PingLineRecorder(delayTaskLoggerOptionsFromEnv(process.env)).install(),
   });
   app.connectMicroservice<CustomStrategy>({ strategy: app.get(DelayTaskTransport) });
   await app.init();

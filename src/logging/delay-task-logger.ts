@@ -148,9 +148,16 @@ function colorsWanted(): boolean {
 export function delayTaskLoggerFromEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): DelayTaskLogger {
+  return new DelayTaskLogger(delayTaskLoggerOptionsFromEnv(env));
+}
+
+/** The options `delayTaskLoggerFromEnv` reads, for a subclass of the logger. */
+export function delayTaskLoggerOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): DelayTaskLoggerOptions {
   const format = oneOf(LOG_FORMATS, env.DELAYTASK_LOG_FORMAT);
   const level = oneOf(LOG_LEVELS, env.DELAYTASK_LOG_LEVEL);
-  return new DelayTaskLogger({ format, level });
+  return { format, level };
 }
 
 function oneOf<T extends string>(values: readonly T[], text: string | undefined): T | undefined {

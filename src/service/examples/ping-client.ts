@@ -42,10 +42,9 @@ export class PingClient implements OnApplicationShutdown {
 
   /** Resolves with the 2xx status; rejects with a PingError saying why, or the signal's reason. */
   async get(url: string, signal: AbortSignal): Promise<number> {
-    const shown = printable(url, QUOTE_MAX);
-    const target = this.checked(url, shown);
+    const target = this.checked(url);
     signal.throwIfAborted();
-    return await this.fetch(target, shown, signal);
+    return await this.fetch(target, url, signal);
   }
 
   // Not onModuleDestroy: that runs before the engine drains its running tasks
@@ -55,76 +54,89 @@ export class PingClient implements OnApplicationShutdown {
     this.httpsAgent.destroy();
   }
 
-  private fetch(target: URL, shown: string, signal: AbortSignal): Promise<number> {
+  // Errors and the quoted URL are made only when a ping fails: a burst of successful pings
+  // would otherwise pay for a stack trace per run (the response's `close` follows its `end`).
+  private fetch(target: URL, url: string, signal: AbortSignal): Promise<number> {
     return new Promise((resolve, reject) => {
       const request = this.send(target);
       let settled = false;
-      const settle = (outcome: () => void): void => {
-        if (settled) return;
+      const settle = (): boolean => {
+        if (settled) return false;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        outcome();
+        return true;
       };
-      const fail = (reason: Error): void =>
-        settle(() => {
-          request.destroy();
-          reject(reason);
-        });
+      const fail = (reason: () => Error): void => {
+        if (!settle()) return;
+        request.destroy();
+        reject(reason());
+      };
+      const failWith = (what: () => string): void =>
+        fail(() => new PingError(`GET ${quoted(url)} ${what()}`));
       const onAbort = (): void =>
-        fail(
-          signal.reason instanceof Error ? signal.reason : new PingError(`GET ${shown} aborted`),
+        fail(() =>
+          signal.reason instanceof Error
+            ? signal.reason
+            : new PingError(`GET ${quoted(url)} aborted`),
         );
       signal.addEventListener('abort', onAbort, { once: true });
       request.on('error', (error) =>
-        fail(new PingError(`GET ${shown} failed: ${printable(error.message, QUOTE_MAX)}`)),
+        failWith(() => `failed: ${printable(error.message, QUOTE_MAX)}`),
       );
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
         const refusal = refusalOf(status, response.statusMessage, response.headers.location);
-        if (refusal !== undefined) return fail(new PingError(`GET ${shown} answered ${refusal}`));
-        const tooLarge = (): void =>
-          fail(new PingError(`GET ${shown} answered ${status} with ${BODY_TOO_LARGE}`));
+        if (refusal !== undefined) return failWith(() => `answered ${refusal}`);
+        const tooLarge = (): void => failWith(() => `answered ${status} with ${BODY_TOO_LARGE}`);
         if (Number(response.headers['content-length']) > MAX_PING_BODY_BYTES) return tooLarge();
         let bytes = 0;
         response.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           if (bytes > MAX_PING_BODY_BYTES) tooLarge();
         });
-        response.on('end', () => settle(() => resolve(status)));
+        response.on('end', () => {
+          if (settle()) resolve(status);
+        });
         response.on('close', () =>
-          fail(new PingError(`GET ${shown} answered ${status}, then closed before the body ended`)),
+          failWith(() => `answered ${status}, then closed before the body ended`),
         );
       });
       request.end();
     });
   }
 
-  private checked(url: string, shown: string): URL {
+  private checked(url: string): URL {
     let target: URL;
     try {
       target = new URL(url);
     } catch {
-      throw new PingError(`Url ${shown} is not a URL`);
+      throw new PingError(`Url ${quoted(url)} is not a URL`);
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       throw new PingError(
-        `GET ${shown} refused: only http: and https: URLs are pinged, not ${printable(target.protocol)}`,
+        `GET ${quoted(url)} refused: only http: and https: URLs are pinged, not ${printable(target.protocol)}`,
       );
     }
     if (!this.options.allows(target)) {
       throw new PingError(
-        `GET ${shown} refused: host ${printable(target.host)} is not in ${PING_ALLOW_VARIABLE}`,
+        `GET ${quoted(url)} refused: host ${printable(target.host)} is not in ${PING_ALLOW_VARIABLE}`,
       );
     }
     return target;
   }
 
   private send(target: URL): ClientRequest {
-    const headers = { 'user-agent': 'delaytask-ping' };
     return target.protocol === 'https:'
-      ? httpsRequest(target, { agent: this.httpsAgent, headers })
-      : httpRequest(target, { agent: this.httpAgent, headers });
+      ? httpsRequest(target, { agent: this.httpsAgent, headers: HEADERS })
+      : httpRequest(target, { agent: this.httpAgent, headers: HEADERS });
   }
+}
+
+const HEADERS = { 'user-agent': 'delaytask-ping' };
+
+/** A URL as an error quotes it: escaped, so that it cannot forge a log line, and cut short. */
+function quoted(url: string): string {
+  return printable(url, QUOTE_MAX);
 }
 
 const BODY_TOO_LARGE = `a body over ${MAX_PING_BODY_BYTES} bytes (dropped)`;
