@@ -73,13 +73,22 @@ local function complete(id, token, outcome, failure, maxAttempts, retryDelayMs, 
     if superseded and superseded.token == token then rcall('HDEL', K.superseded, id) end
     return COMPLETE.stale, 0, 0
   end
-  dropLease(id)
-  if outcome == 'abandoned' or outcome == 'unstarted' then return release(id, lease, outcome) end
-  if missed ~= '' then rcall('HINCRBY', K.counters, 'missed', missed) end
-  if outcome == 'expired' then rcall('HINCRBY', K.counters, 'expired', 1) end
-  local retry = maxAttempts ~= '' and
-    { maxAttempts = tonumber(maxAttempts), delayMs = tonumber(retryDelayMs) } or nil
-  return endOccurrence(id, outcome, failure, retry, nextMs, owner, horizon, leaseMs, now)
+  rcall('ZREM', K.running, id)
+  local code, nextToken, atMs
+  if outcome == 'abandoned' or outcome == 'unstarted' then
+    code, nextToken, atMs = release(id, lease, outcome)
+  else
+    if missed ~= '' then rcall('HINCRBY', K.counters, 'missed', missed) end
+    if outcome == 'expired' then rcall('HINCRBY', K.counters, 'expired', 1) end
+    local retry = maxAttempts ~= '' and
+      { maxAttempts = tonumber(maxAttempts), delayMs = tonumber(retryDelayMs) } or nil
+    code, nextToken, atMs =
+      endOccurrence(id, outcome, failure, retry, nextMs, owner, horizon, leaseMs, now)
+  end
+  -- A next occurrence claimed for owner has written a lease of its own over this one (a periodic
+  -- task's usual step: two commands fewer); any other ending leaves the task without a lease.
+  if nextToken == 0 then forgetLease(id) end
+  return code, nextToken, atMs
 end
 
 local out = { now }

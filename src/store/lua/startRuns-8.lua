@@ -66,20 +66,21 @@ local function startAt(id, dueMs)
   return dueMs + math.floor(u * jitterMs / 4294967296)
 end
 
+-- The record is read once, up front: nearly every claim given here starts, and needs it then.
 local function start(id, token)
   local lease = readLease(id)
-  if not lease or lease.token ~= token or rcall('HEXISTS', K.tasks, id) == 0 then
-    return START.stale, '', 0, 0
-  end
+  if not lease or lease.token ~= token then return START.stale, '', 0, 0 end
+  local record = rcall('HGET', K.tasks, id)
+  if not record then return START.stale, '', 0, 0 end
   local atMs = startAt(id, tonumber(lease.dueMs))
   if atMs > now then return START.notDue, '', 0, atMs end
   local busyUntil = supersededUntil(id)
   if busyUntil then return START.superseded, '', 0, busyUntil end
   local lost = tonumber(rcall('HGET', K.stalls, id) or '0')
-  if lost > maxStalls then return START.stalled, rcall('HGET', K.tasks, id), lost, 0 end
+  if lost > maxStalls then return START.stalled, record, lost, 0 end
   rcall('ZADD', K.leased, expiry, id)
   markRunning(id, now)
-  return START.started, rcall('HGET', K.tasks, id), rcall('HINCRBY', K.attempts, id, 1), atMs
+  return START.started, record, rcall('HINCRBY', K.attempts, id, 1), atMs
 end
 
 local out = { now }

@@ -18,8 +18,13 @@ local function markRunning(id, now)
   rcall('ZADD', K.running, now, id)
 end
 
-local function dropLease(id)
+-- The lease itself; a claim made afterwards writes both keys again, so it need not come first.
+local function forgetLease(id)
   rcall('ZREM', K.leased, id)
   rcall('HDEL', K.lease, id)
+end
+
+local function dropLease(id)
+  forgetLease(id)
   rcall('ZREM', K.running, id)
 end

@@ -3,7 +3,8 @@
 -- @include digest
 -- @include failed
 --[[
-  Ends the current occurrence of task id; its lease is already gone.
+  Ends the current occurrence of task id; its run is no longer counted as running, and its lease
+  is dropped by the caller unless a next occurrence was claimed here (claim writes a new one).
   outcome: 'ok' (the run succeeded), 'missed' (not run: the catch-up rule skipped it), or a
   failure, with failure (JSON) saying why and retry ({ maxAttempts, delayMs }, or nil) whether it
   may be tried again (only an 'error' or 'timeout' is). nextMs: the next occurrence of a periodic
@@ -18,9 +19,9 @@
     history, its digest is remembered in completed) and failed otherwise (the record stays).
   Returns code, token (0 unless claimed), atMs (the next occurrence or the retry, else 0).
 ]]
-local function finishTask(id, record, now)
+local function finishTask(id, record, periodic, now)
   rcall('HDEL', K.tasks, id)
-  rcall('HDEL', K.period, id)
+  if periodic then rcall('HDEL', K.period, id) end
   rcall('HDEL', K.failures, id)
   rcall('ZADD', K.completed, now, submissionDigest(id, record))
   rcall('HSET', K.history, id, record)
@@ -55,7 +56,7 @@ local function endOccurrence(id, outcome, failure, retry, nextText, owner, horiz
     return COMPLETE.next, 0, nextMs
   end
   if not failedRun or periodic then
-    finishTask(id, record, now)
+    finishTask(id, record, periodic, now)
     return COMPLETE.done, 0, 0
   end
   keepFailed(id, record, failure, now)
