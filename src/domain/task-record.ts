@@ -3,7 +3,8 @@ import type { TaskSpec } from './task-spec';
 /**
  * The record stored for a task: its JSON. The same submission must always give the same text (it
  * is the content's fingerprint), which TaskSpec's fixed key order and parseTask's normalisation
- * ensure.
+ * ensure. Only the trailing `payloadChecked` mark tells the two doors apart (ingest, with a payload
+ * class; the outside door), and the store's scripts compare records without it.
  */
 export function encodeRecord(spec: TaskSpec): string {
   return JSON.stringify(spec);
@@ -45,5 +46,9 @@ export function decodeRecord(record: string): TaskSpec | undefined {
       (field) => spec[field] === undefined || Number.isSafeInteger(spec[field]),
     ) &&
     optionalTexts.every((field) => spec[field] === undefined || typeof spec[field] === 'string');
-  return valid ? (spec as unknown as TaskSpec) : undefined;
+  if (!valid) return undefined;
+  // Only ingest's `true` spares the runner its check; any other value is read as absent (the
+  // payload is then checked in full), never a reason to refuse the record.
+  if (spec.payloadChecked !== undefined && spec.payloadChecked !== true) delete spec.payloadChecked;
+  return spec as unknown as TaskSpec;
 }

@@ -4,7 +4,8 @@ import type { CatchUp, DstRepeated, DstSkipped, Overlap } from './schedule-types
  * A validated task as it is stored in Redis (`JSON.stringify` of this object, keys in this order).
  * Times are unix milliseconds and durations milliseconds. The stored text doubles as the task's
  * content fingerprint: the same submission must always serialise to the same string, so it holds
- * what the producer sent (normalised), never what was computed on arrival.
+ * what the producer sent (normalised), never what was computed on arrival; but for the trailing
+ * `payloadChecked` mark, which the store leaves out of the content (see below).
  */
 export interface TaskSpec {
   /** Producer's ID (int64 kept as text), or, when the message had none, `msg:` + a digest of its text. */
@@ -45,6 +46,17 @@ export interface TaskSpec {
   readonly retryDelayMs?: number;
   /** Every other field of the message, for the handler (`Url` for the ping tasks). */
   readonly payload: Readonly<Record<string, unknown>>;
+  /**
+   * Set by ingest when the task type's payload class checked the payload on arrival: the runner
+   * then only makes the instance of the class, not checking it again (tasks stored from outside,
+   * by the CLI or `DelayTaskClient.send`, know no classes and are checked before each run). Not
+   * part of the content: the store strips it before comparing records or naming a submission
+   * (digest.lua's `contentOf`), so a task sent through either door is one submission. It must stay
+   * the last key, so the record ends with exactly `,"payloadChecked":true}`. A producer cannot
+   * forge it: message fields other than the known ones land inside `payload`, and a record whose
+   * payload ends with that text ends in `}}`, not `true}`.
+   */
+  readonly payloadChecked?: true;
 }
 
 /** What a handler receives: the stored spec plus the occurrence being run. */

@@ -864,6 +864,39 @@ describe('parseTask: a task type with a payload class', () => {
   it('leaves the payload of a type without a class unchecked', () => {
     expect(accept(once({ Url: 5, guest: 5 }), typed).spec.payload).toEqual({ Url: 5, guest: 5 });
   });
+
+  it('marks the record payloadChecked, as its last key, when the class checked the payload', () => {
+    const { spec } = accept(greet({ guest: 'Ada' }), typed);
+    expect(spec.payloadChecked).toBe(true);
+    expect(JSON.stringify(spec)).toBe(
+      `{"id":"1000000000123457","name":"GreetTask","toRunAtMs":${NOW + 30_000},` +
+        `"timeoutMs":1000,"payload":{"guest":"Ada"},"payloadChecked":true}`,
+    );
+    // The same submission gives the same text, every time.
+    expect(JSON.stringify(accept(greet({ guest: 'Ada' }), typed).spec)).toBe(JSON.stringify(spec));
+  });
+
+  it('leaves the record unmarked for a type without a class, as the outside door reads every type', () => {
+    const plain = accept(once(), typed).spec;
+    expect(plain).not.toHaveProperty('payloadChecked');
+    expect(JSON.stringify(plain)).toMatch(/"payload":\{"Url":"http:\/\/www\.baidu\.com"\}\}$/);
+    // scheduleOutside (the CLI, DelayTaskClient.send) knows no classes: every type reads as `{}`.
+    const outside = accept(greet({ guest: 5 }), { taskType: () => ({}) }).spec;
+    expect(JSON.stringify(outside)).toMatch(/"payload":\{"guest":5\}\}$/);
+  });
+
+  it('cannot be marked by a producer: a payloadChecked field lands inside the payload', () => {
+    const { spec } = accept(once({ payloadChecked: true, Url: undefined }));
+    expect(spec.payload).toEqual({ payloadChecked: true });
+    expect(spec).not.toHaveProperty('payloadChecked');
+    expect(JSON.stringify(spec)).toMatch(/"payload":\{"payloadChecked":true\}\}$/);
+    // A type with a class: the field stays the payload's, the mark comes after it.
+    const typedSpec = accept(greet({ guest: 'Ada', payloadChecked: 'yes' }), typed).spec;
+    expect(typedSpec.payload).toEqual({ guest: 'Ada', payloadChecked: 'yes' });
+    expect(JSON.stringify(typedSpec)).toMatch(
+      /"payload":\{"guest":"Ada","payloadChecked":"yes"\},"payloadChecked":true\}$/,
+    );
+  });
 });
 
 describe('parseTask: not a task object', () => {

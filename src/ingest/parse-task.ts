@@ -28,7 +28,9 @@ export type ParseResult =
  *
  * The steps, each in `./parse/`: read (shape, then fields and payload), validate the fields,
  * place the task in time, check the payload by its task type's class (if it has one), build the
- * spec. The first fault found is the reason.
+ * spec (marked `payloadChecked` when a class checked the payload, so that the runner does not
+ * check it again; the outside door passes types without classes, so its specs stay unmarked).
+ * The first fault found is the reason.
  */
 export function parseTask(input: ParseInput, options: ParseOptions): ParseResult {
   const message = checkShape(input.body);
@@ -38,9 +40,9 @@ export function parseTask(input: ParseInput, options: ParseOptions): ParseResult
   if (fields instanceof Rejection) return rejected(fields);
   const dueMs = placeInTime(sent, fields, options);
   if (dueMs instanceof Rejection) return rejected(dueMs);
-  const payloadFault = checkPayload(fields, sent.payload);
-  if (payloadFault) return rejected(payloadFault);
-  const spec = buildSpec(fields, sent.payload, input.idSource ?? input.text);
+  const payload = checkPayload(fields, sent.payload);
+  if (payload instanceof Rejection) return rejected(payload);
+  const spec = buildSpec(fields, sent.payload, input.idSource ?? input.text, payload === 'checked');
   if (spec instanceof Rejection) return rejected(spec);
   return { ok: true, spec, dueMs };
 }

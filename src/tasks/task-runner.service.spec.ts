@@ -641,6 +641,25 @@ describe('TaskRunner', () => {
       await expectGoodRuns(h, good);
     });
 
+    it('a payload class that throws on a record ingest marked checked fails that run too', async () => {
+      const never = new ProbeHandler();
+      const h = new Harness({
+        types: { Bad: { handler: never, options: { payload: Unreadable } } },
+      });
+      const claim = h.task({
+        name: 'Bad',
+        spec: { payload: { field: 'x' }, payloadChecked: true },
+      });
+      const good = await badThenGood(h, claim);
+      expectFailed(
+        h,
+        claim,
+        'Error: payload could not be made an instance of its class: unreadable payload',
+      );
+      expect(never.runs).toEqual([]);
+      await expectGoodRuns(h, good);
+    });
+
     it('a handler that returns something other than a promise has done its work', async () => {
       const h = new Harness({ handlers: { Sync: new LooseHandler(() => 42) } });
       const sync = h.task({ name: 'Sync' });
@@ -733,6 +752,39 @@ describe('TaskRunner', () => {
         outcome: 'error',
         error: 'Error: payload is invalid: guest must be a string',
       });
+    });
+
+    it('does not check again a payload ingest marked checked: the handler gets the instance', async () => {
+      const typed = new ProbeHandler();
+      const h = new Harness({
+        options: { concurrency: 3 },
+        types: { Greet: { handler: typed, options: { payload: Greeting } } },
+      });
+      // The class would refuse this payload now (a class made stricter since ingest checked it).
+      const payload = { Guest: 42 };
+      const marked = h.task({ name: 'Greet', spec: { payload, payloadChecked: true } });
+      const unmarked = h.task({ name: 'Greet', spec: { payload } });
+      // Any other value than true is no mark: checked as a record from outside is.
+      const odd = h.task({
+        name: 'Greet',
+        spec: { payload, payloadChecked: 'yes' as unknown as true },
+      });
+      await h.fire(marked, unmarked, odd);
+
+      expect(typed.runs).toHaveLength(1);
+      const [run] = typed.runs;
+      expect(run.token).toBe(marked.token);
+      expect(run.task.payload).toBeInstanceOf(Greeting);
+      expect(run.task.payload).toEqual(Object.assign(new Greeting(), { guest: 42, ...payload }));
+      for (const refused of [unmarked, odd]) {
+        expect(h.outcomeOf(refused.token)).toMatchObject({
+          outcome: 'error',
+          error: 'Error: payload is invalid: guest must be a string',
+        });
+      }
+      run.finish();
+      await tick();
+      expect(h.written(marked.id)).toEqual([{ token: marked.token, outcome: 'ok', code: 'done' }]);
     });
 
     it("holds an instance of its type's payload class, made from the stored record", async () => {

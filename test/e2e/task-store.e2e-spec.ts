@@ -1010,6 +1010,70 @@ describe('stale replays (a message heard late by another instance)', () => {
   });
 });
 
+describe("ingest's payloadChecked mark: the same submission with or without it", () => {
+  /** The record ingest writes when a payload class checked the payload: the mark as its last key. */
+  const marked = (rec: string) =>
+    JSON.stringify({ ...(JSON.parse(rec) as TaskSpec), payloadChecked: true });
+
+  it('is a duplicate either way round, and the live record is kept as it is', async () => {
+    const now = await store.redisTime();
+    const plain = record('1', { toRunAtMs: now + MINUTE });
+    expect(marked(plain).endsWith(',"payloadChecked":true}')).toBe(true);
+    expect((await acceptOne('1', plain, now + MINUTE)).status).toBe('stored');
+    expect((await acceptOne('1', marked(plain), now + MINUTE)).status).toBe('duplicate');
+    expect(await redis.hget(keys.tasks, '1')).toBe(plain);
+
+    const other = record('2', { toRunAtMs: now + MINUTE });
+    expect((await acceptOne('2', marked(other), now + MINUTE)).status).toBe('stored');
+    expect((await acceptOne('2', other, now + MINUTE)).status).toBe('duplicate');
+    expect((await acceptOne('2', marked(other), now + MINUTE)).status).toBe('duplicate');
+    expect(await redis.hget(keys.tasks, '2')).toBe(marked(other));
+    expect(await score(keys.due, '2')).toBe(now + MINUTE);
+  });
+
+  it('is completed in the other form once it ran, remembered by the digest of the unmarked record', async () => {
+    const plain = record('1');
+    const claim = await startNow('1', marked(plain));
+    expect(await complete([{ ...claim, outcome: 'ok' }])).toEqual(['done']);
+    expect(await remembers(keys.completed, '1', plain)).toBe(true);
+    expect((await acceptOne('1', plain, await store.redisTime())).status).toBe('completed');
+    expect((await acceptOne('1', marked(plain), await store.redisTime())).status).toBe('completed');
+
+    const other = record('2');
+    const run = await startNow('2', other);
+    expect(await complete([{ ...run, outcome: 'ok' }])).toEqual(['done']);
+    expect((await acceptOne('2', marked(other), await store.redisTime())).status).toBe('completed');
+    expect(await redis.hexists(keys.tasks, '2')).toBe(0);
+  });
+
+  it('is replayed in the other form once it was replaced', async () => {
+    const now = await store.redisTime();
+    const a = record('1', { toRunAtMs: now + MINUTE });
+    const b = record('1', { toRunAtMs: now + 2 * MINUTE });
+    expect((await acceptOne('1', marked(a), now + MINUTE)).status).toBe('stored');
+    expect((await acceptOne('1', b, now + 2 * MINUTE)).status).toBe('rescheduled');
+    expect(await remembers(keys.replaced, '1', a)).toBe(true);
+
+    expect((await acceptOne('1', a, now + MINUTE)).status).toBe('replayed');
+    expect((await acceptOne('1', marked(a), now + MINUTE)).status).toBe('replayed');
+    expect((await acceptOne('1', marked(b), now + 2 * MINUTE)).status).toBe('duplicate');
+    expect(await redis.hget(keys.tasks, '1')).toBe(b);
+  });
+
+  it('is never read into a payload that ends with the same text (that record ends in }})', async () => {
+    const now = await store.redisTime();
+    const plain = JSON.stringify({ id: '1', name: 'OncePingTask', payload: { Url: 'u' } });
+    const forged = JSON.stringify({
+      id: '1',
+      name: 'OncePingTask',
+      payload: { Url: 'u', payloadChecked: true },
+    });
+    expect((await acceptOne('1', plain, now + MINUTE)).status).toBe('stored');
+    expect((await acceptOne('1', forged, now + MINUTE)).status).toBe('rescheduled');
+    expect(await redis.hget(keys.tasks, '1')).toBe(forged);
+  });
+});
+
 describe('periodic tasks never depend on decoding the record', () => {
   it.each([
     [

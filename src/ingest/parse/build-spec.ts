@@ -10,11 +10,14 @@ type MutableSpec = { -readonly [K in keyof TaskSpec]: TaskSpec[K] };
  * Parse step 5: the `TaskSpec` to store. Its JSON text is the content fingerprint, so keys come in
  * `TaskSpec`'s order with undefined fields omitted, and the payload must survive JSON unchanged.
  * A message without `ID` is named by `idSource`: its text as received, or its stream entry's ID.
+ * `payloadChecked` (the payload class checked the payload in step 4) adds the mark after `payload`,
+ * the last key, where the store looks for it (digest.lua's `contentOf`).
  */
 export function buildSpec(
   fields: TaskFields,
   payload: Record<string, unknown>,
   idSource: string,
+  payloadChecked: boolean,
 ): TaskSpec | Rejection {
   if (holdsNonFiniteNumber(payload)) {
     return new Rejection(
@@ -37,6 +40,7 @@ export function buildSpec(
   if (fields.retries !== undefined) spec.retries = fields.retries;
   if (fields.retryDelayMs !== undefined) spec.retryDelayMs = fields.retryDelayMs;
   spec.payload = payload;
+  if (payloadChecked) spec.payloadChecked = true;
   return spec;
 }
 

@@ -2,10 +2,11 @@
   Accept a batch of submitted tasks: store new ones, replace changed ones, ignore repeats and stale
   replays, and claim at once for the accepting instance those due within its window.
 
-  A submission is an ID with one content (its record). It is applied once: a repeat of the live
-  content is a duplicate; content that ran within the retention is completed; content the ID held
-  and left (replaced by newer content) within the replay window is a stale replay, so an instance
-  that hears an old message late cannot bring old content back.
+  A submission is an ID with one content (its record, less ingest's payloadChecked mark: see
+  digest.lua). It is applied once: a repeat of the live content is a duplicate; content that ran
+  within the retention is completed; content the ID held and left (replaced by newer content)
+  within the replay window is a stale replay, so an instance that hears an old message late cannot
+  bring old content back.
 
   Input:
     KEYS[1]  tasks        HASH id -> record
@@ -83,7 +84,9 @@ for i = 6, #ARGV, 4 do
   local id, record, dueMs, period = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local code, token = ACCEPT.duplicate, 0
   local live = rcall('HGET', K.tasks, id)
-  if live ~= record then
+  -- The live content with or without ingest's payloadChecked mark (digest.lua) is a duplicate
+  -- too: the live record is kept as it is, marked or not.
+  if live ~= record and not (live and contentOf(live) == contentOf(record)) then
     local digest = submissionDigest(id, record)
     if rememberedSince(K.replaced, digest, replacedSince) then
       code = ACCEPT.replayed
