@@ -62,7 +62,10 @@ export function occurrenceTask(spec: TaskSpec, dueMs: number): TaskSpec {
   if (maxLatenessMs !== undefined) task.maxLatenessMs = maxLatenessMs;
   if (retries !== undefined) task.retries = retries;
   if (retryDelayMs !== undefined) task.retryDelayMs = retryDelayMs;
-  // Key order as ingest writes it (TaskSpec's), so that the stored text is the same every time.
+  // Key order as ingest writes it (TaskSpec's), so that the stored text is the same every time;
+  // the schedule's payload was checked with it, so the occurrence keeps the mark.
   const { payload: last, ...rest } = task;
-  return { ...rest, payload: last };
+  return spec.payloadChecked
+    ? { ...rest, payload: last, payloadChecked: true }
+    : { ...rest, payload: last };
 }

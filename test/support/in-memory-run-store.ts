@@ -486,7 +486,16 @@ export class InMemoryRunStore implements Omit<RunStore, 'acceptTasks'> {
 
 /** What digest.lua names: one submission, an ID with one content (a string key, not a hash). */
 export function submissionKey(id: string, record: string): string {
-  return `${id}\n${record}`;
+  return `${id}\n${contentOf(record)}`;
+}
+
+const PAYLOAD_CHECKED_MARK = ',"payloadChecked":true}';
+
+/** digest.lua's contentOf: a record without ingest's trailing mark, the same for both doors. */
+export function contentOf(record: string): string {
+  return record.endsWith(PAYLOAD_CHECKED_MARK)
+    ? `${record.slice(0, -PAYLOAD_CHECKED_MARK.length)}}`
+    : record;
 }
 
 /** A sorted set's order: by score, then by member (Redis compares members bytewise). */

@@ -13,6 +13,7 @@ import type {
 import {
   InMemoryRunStore,
   byScore,
+  contentOf,
   submissionKey,
   type StoreSettings,
 } from './in-memory-run-store';
@@ -208,7 +209,8 @@ export class InMemoryTaskStore extends InMemoryRunStore {
   ): AcceptResult {
     const { id, record, dueMs, period } = item;
     const live = this.tasks.get(id);
-    if (live === record) return { status: 'duplicate' };
+    // Marked by ingest or not, one content (acceptTasks-15.lua): the live record is kept.
+    if (live !== undefined && contentOf(live) === contentOf(record)) return { status: 'duplicate' };
     const key = submissionKey(id, record);
     if (rememberedSince(this.replaced, key, now - this.limits.replayWindowMs)) {
       return { status: 'replayed' };
