@@ -1,3 +1,4 @@
+import type { ScheduleSettings } from '../../domain/schedule-types';
 import type { TaskSpec } from '../../domain/task-spec';
 import { holdsNonFiniteNumber } from '../json-shape';
 import { messageId } from '../message-id';
@@ -31,12 +32,10 @@ export function buildSpec(
   else if (start.toRunAfterMs !== undefined) spec.toRunAfterMs = start.toRunAfterMs;
   if (fields.timeoutMs !== undefined) spec.timeoutMs = fields.timeoutMs;
   if (fields.intervalMs !== undefined) spec.intervalMs = fields.intervalMs;
-  const { cron, timeZone, dstRepeated, dstSkipped, ...rules } = fields.schedule;
   // TaskSpec's key order: the calendar before EndTime, the rules after it.
-  Object.assign(spec, defined({ cron, timeZone, dstRepeated, dstSkipped }));
+  copyDefined(spec, fields.schedule, CALENDAR);
   if (fields.endTimeMs !== undefined) spec.endTimeMs = fields.endTimeMs;
-  const { catchUp, catchUpMax, overlap, jitterMs, maxLatenessMs } = rules;
-  Object.assign(spec, defined({ catchUp, catchUpMax, overlap, jitterMs, maxLatenessMs }));
+  copyDefined(spec, fields.schedule, RULES);
   if (fields.retries !== undefined) spec.retries = fields.retries;
   if (fields.retryDelayMs !== undefined) spec.retryDelayMs = fields.retryDelayMs;
   spec.payload = payload;
@@ -44,9 +43,20 @@ export function buildSpec(
   return spec;
 }
 
-/** Only the fields that hold a value: an absent field stays absent in the stored text. */
-function defined<T extends object>(fields: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+const CALENDAR = ['cron', 'timeZone', 'dstRepeated', 'dstSkipped'] as const;
+const RULES = ['catchUp', 'catchUpMax', 'overlap', 'jitterMs', 'maxLatenessMs'] as const;
+
+/**
+ * Only the fields that hold a value, in the order given: an absent field stays absent in the
+ * stored text. Key by key, since every message passes here.
+ */
+function copyDefined<K extends keyof ScheduleSettings>(
+  spec: MutableSpec,
+  settings: ScheduleSettings,
+  keys: readonly K[],
+): void {
+  for (const key of keys) {
+    const value = settings[key];
+    if (value !== undefined) (spec as Record<K, ScheduleSettings[K]>)[key] = value;
+  }
 }
