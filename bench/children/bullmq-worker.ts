@@ -12,6 +12,7 @@
 import { Agent, request } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
 import { Worker, type Job } from 'bullmq';
+import { PING_AGENT_OPTIONS } from '../../src/service/examples/ping-agent-options';
 import { answerMemoryRequests, StartRecorder } from './recorder';
 
 const recorder = new StartRecorder();
@@ -31,15 +32,13 @@ interface BenchJobData {
 }
 
 /**
- * The options of our PingClient's agent: the same connection reuse on both sides.
- * BENCH_MAX_FREE_SOCKETS changes how many idle sockets are kept (diagnosis only: it tells what
- * closing and opening connections costs this side).
+ * Our PingClient's agent options, imported rather than copied: the same connection reuse on both
+ * sides. BENCH_MAX_FREE_SOCKETS changes how many idle sockets are kept (diagnosis only: it tells
+ * what closing and opening connections costs this side).
  */
 const agent = new Agent({
-  keepAlive: true,
-  maxSockets: 64,
-  maxFreeSockets: Number(process.env.BENCH_MAX_FREE_SOCKETS ?? 8),
-  timeout: 30_000,
+  ...PING_AGENT_OPTIONS,
+  maxFreeSockets: Number(process.env.BENCH_MAX_FREE_SOCKETS ?? PING_AGENT_OPTIONS.maxFreeSockets),
 });
 
 /** GET with the agent; resolves with the status once the body was read, rejects on a non-2xx. */

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, type ClientRequest, request as httpRequest } from '
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { printable } from '../../logging/printable';
+import { PING_AGENT_OPTIONS } from './ping-agent-options';
 import { PING_ALLOW_VARIABLE, PingOptions } from './ping-options';
 
 /** A ping reads at most this much of a body; a larger one is dropped and fails the run. */
@@ -9,18 +10,6 @@ export const MAX_PING_BODY_BYTES = 64 * 1024;
 
 /** Longest URL or server text quoted in an error. */
 const QUOTE_MAX = 300;
-
-/**
- * Keep-alive, so that frequent pings reuse connections; bounded, so that a burst of pings to one
- * host cannot open unbounded sockets, and idle connections close after a while.
- */
-const AGENT_OPTIONS = {
-  keepAlive: true,
-  maxSockets: 64,
-  // = maxSockets: a run's socket stays warm for the next run (the burst-http bench's fair setting).
-  maxFreeSockets: 64,
-  timeout: 30_000,
-};
 
 /** A ping that was refused before it was sent, or whose answer was not a success. */
 export class PingError extends Error {
@@ -35,8 +24,8 @@ export class PingError extends Error {
  */
 @Injectable()
 export class PingClient implements OnApplicationShutdown {
-  private readonly httpAgent = new HttpAgent(AGENT_OPTIONS);
-  private readonly httpsAgent = new HttpsAgent(AGENT_OPTIONS);
+  private readonly httpAgent = new HttpAgent(PING_AGENT_OPTIONS);
+  private readonly httpsAgent = new HttpsAgent(PING_AGENT_OPTIONS);
 
   constructor(private readonly options: PingOptions) {}
 
