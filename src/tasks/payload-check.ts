@@ -11,8 +11,9 @@ const VALIDATION: ValidatorOptions = { forbidUnknownValues: true };
 /**
  * A payload made an instance of its task type's payload class and checked by its rules: the
  * instance, or why it was refused (one message per rule broken). A class whose transform or rule
- * throws on this payload refuses it too. Used where a task arrives (ingest) and again before a
- * handler runs (a task stored by other means, such as the CLI, was not checked on its way in).
+ * throws on this payload refuses it too. Used where a task arrives (ingest), and before a handler
+ * runs a task stored by other means (the CLI, `DelayTaskClient.send`), which was not checked on
+ * its way in.
  */
 export function checkPayload(
   payloadClass: Type<object>,
@@ -29,6 +30,23 @@ export function checkPayload(
   }
   if (errors.length === 0) return { instance };
   return { refused: `payload is invalid: ${messagesOf(errors, []).join('; ')}` };
+}
+
+/**
+ * The payload of a record ingest marked `payloadChecked` (its class checked it on arrival): only
+ * made an instance of the class, not checked again. A class that throws on it refuses it, as a
+ * check would.
+ */
+export function payloadOfCheckedRecord(
+  payloadClass: Type<object>,
+  payload: Readonly<Record<string, unknown>>,
+): { instance: Readonly<Record<string, unknown>> } | { refused: string } {
+  try {
+    return { instance: payloadInstance(payloadClass, payload) };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { refused: `payload could not be made an instance of its class: ${detail}` };
+  }
 }
 
 /** The rules' messages, each about one field of the payload or of an object nested in it. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, TASK_STORE } from '../delay-task.constants';
 import { EngineEvents } from '../events/engine-events';
@@ -7,13 +7,11 @@ import { taskLine, type TaskLogLine, type TaskRef } from '../logging/task-log-li
 import { OutageLog } from '../logging/outage-log';
 import type { LostLease, TaskStore } from '../store/task-store';
 import type { Claim, RunOutcome, SettledOutcome, StartedRun } from '../domain/claim';
-import { checkPayload } from './payload-check';
-import { payloadInstance } from './delay-task.decorator';
+import { checkPayload, payloadOfCheckedRecord } from './payload-check';
 import { TaskAbortedError, type AbortKind } from './errors/task-aborted.error';
 import { FifoQueue } from './fifo-queue';
 import { OutcomeWriter } from './outcome-writer';
 import { decodeRecord } from '../domain/task-record';
-import type { TaskSpec } from '../domain/task-spec';
 import { ScheduleKeeper } from './schedule-keeper';
 import { retryPolicy } from './retry-policy';
 import { Run } from './run';
@@ -41,19 +39,6 @@ export type RunStore = Pick<
   TaskStore,
   'startRuns' | 'renewLeases' | 'completeRuns' | 'acceptTasks'
 >;
-
-/**
- * The payload of a record ingest marked as checked, as an instance of its class, unchecked; a
- * class that throws on it fails the run with a reason that names the payload, as a check would.
- */
-function instanceOf(payloadClass: Type<object>, spec: TaskSpec): Readonly<Record<string, unknown>> {
-  try {
-    return payloadInstance(payloadClass, spec.payload);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(`payload could not be made an instance of its class: ${detail}`);
-  }
-}
 
 /** A run confirmed by Redis, waiting for a free slot. */
 interface ConfirmedRun {
@@ -431,10 +416,10 @@ export class TaskRunner {
       // Made an instance here, inside the run, so that a class that throws fails this run only.
       // A record ingest marked was checked by its class on arrival: not checked again. One stored
       // by other means (the CLI, `DelayTaskClient.send`) was not checked on its way in: it is now.
-      if (spec.payloadChecked === true) {
-        return type.handler.run({ ...spec, payload: instanceOf(payloadClass, spec) }, context);
-      }
-      const checked = checkPayload(payloadClass, spec.payload);
+      const checked =
+        spec.payloadChecked === true
+          ? payloadOfCheckedRecord(payloadClass, spec.payload)
+          : checkPayload(payloadClass, spec.payload);
       if ('refused' in checked) throw new Error(checked.refused);
       return type.handler.run({ ...spec, payload: checked.instance }, context);
     });
