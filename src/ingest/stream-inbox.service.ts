@@ -14,6 +14,8 @@ export const STREAM_GROUP = 'delaytask';
 const BLOCK_MS = 1000;
 const RETRY_DELAY_MS = 500;
 
+type Read = { entries: StreamEntry[] } | { error: unknown };
+
 /**
  * The durable way in: the Redis stream `<prefix><topic>` (the channel's name; channels and keys
  * never collide), read in a consumer group. Each instance reads its share at its own pace, stores
@@ -54,7 +56,7 @@ export class StreamInbox {
     this.logger.log(`Reading the task stream ${printable(this.stream)}`);
   }
 
-  /** Stops reading; a batch being stored is stored and acknowledged first. */
+  /** Stops reading; a batch being stored, or read ahead, is stored and acknowledged first. */
   async stop(): Promise<void> {
     this.running = false;
     // Ends a blocking read at once; what it had taken stays pending, for the others to claim.
@@ -62,20 +64,59 @@ export class StreamInbox {
     await this.reading;
   }
 
+  /**
+   * Reads a batch, and reads the next one while this one is stored and acknowledged: the read's
+   * round trip and parsing no longer wait behind the store. After any failure the batch read ahead
+   * is dropped unstored (it stays pending, ours): the next read takes our own pending entries from
+   * the start, in stream order, so that a later entry of a task is never stored before an earlier
+   * one.
+   */
   private async readUntilStopped(reader: RedisLike): Promise<void> {
+    let ahead: Promise<Read> | undefined;
     while (this.running) {
-      try {
-        const entries = await this.nextEntries(reader);
-        if (entries.length > 0) await this.store(entries);
-        this.outage.succeeded();
-      } catch (error) {
-        if (!this.running) break;
-        this.ownPending = true;
-        this.outage.failed(error);
-        if (isNoGroup(error)) await this.ensureGroup().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      const read = await (ahead ?? this.tryRead(reader));
+      ahead = undefined;
+      if ('error' in read) {
+        await this.failed(read.error);
+        continue;
       }
+      if (read.entries.length > 0) {
+        // Not while our own pending entries are read again: those come from the start of our
+        // pending list, which holds this batch until it is acknowledged.
+        if (!this.ownPending) ahead = this.tryRead(reader);
+        try {
+          await this.store(read.entries);
+        } catch (error) {
+          await ahead;
+          ahead = undefined;
+          await this.failed(error);
+          continue;
+        }
+      }
+      this.outage.succeeded();
     }
+    // A batch read ahead before the stop is stored too; what a read the stop cut short had taken
+    // stays pending, for the others to claim.
+    const last = await ahead;
+    if (last && 'entries' in last && last.entries.length > 0) {
+      await this.store(last.entries).catch((error: unknown) => this.outage.failed(error));
+    }
+  }
+
+  /** The next entries, or why they could not be read (never a rejection: a read may wait ahead). */
+  private tryRead(reader: RedisLike): Promise<Read> {
+    return this.nextEntries(reader).then(
+      (entries) => ({ entries }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  private async failed(error: unknown): Promise<void> {
+    if (!this.running) return;
+    this.ownPending = true;
+    this.outage.failed(error);
+    if (isNoGroup(error)) await this.ensureGroup().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
   }
 
   /** Our own unacknowledged entries first, then those a dead instance left, then new ones. */
