@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { PingServer } from '../support/ping-server';
+import { Fleet } from '../support/fleet';
 import { eventually } from '../support/publish';
-import { RedisServerProcess } from '../support/redis-server';
 import {
   analyseRuns,
   type Fault,
@@ -38,39 +36,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const until = (at: number): Promise<void> => sleep(Math.max(0, at - Date.now()));
 
 describe('several instances on one Redis', () => {
-  let redisServer: RedisServerProcess;
-  let redis: Redis;
-  let ping: PingServer;
-  let instances: ServiceProcess[] = [];
-  let prefixSeq = 0;
-  let prefix = '';
-
-  const channel = (): string => `${prefix}messageQ`;
-  const key = (name: string): string => `{${prefix}}${name}`;
-
-  beforeAll(async () => {
-    redisServer = await RedisServerProcess.start({ appendonly: true });
-    redis = new Redis(redisServer.url);
-    ping = new PingServer();
-    await ping.start();
-  });
-
-  beforeEach(() => {
-    // A fresh key space per test: no leftovers of an earlier test are claimed or counted.
-    prefix = `dist${++prefixSeq}-${process.pid}:`;
-    ping.delayMs = 0;
-  });
-
-  afterEach(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
-    instances = [];
-  });
-
-  afterAll(async () => {
-    redis?.disconnect();
-    await ping?.stop();
-    await redisServer?.dispose();
-  });
+  const fleet = Fleet.use('dist', { appendonly: true });
 
   /** Starts `count` instances sharing the prefix; `env(i)` adds per-instance settings. */
   async function startInstances(
@@ -81,15 +47,15 @@ describe('several instances on one Redis', () => {
       { length: count },
       (_, i) =>
         new ServiceProcess({
-          REDIS_URL: redisServer.url,
-          DELAYTASK_PREFIX: prefix,
+          REDIS_URL: fleet.redisServer.url,
+          DELAYTASK_PREFIX: fleet.prefix,
           DELAYTASK_INSTANCE_ID: `node${i}`,
           // Ping handlers wait on the network, not the CPU: let many run at once.
           DELAYTASK_CONCURRENCY: '256',
           ...env(i),
         }),
     );
-    instances.push(...started);
+    fleet.instances.push(...started);
     await Promise.all(started.map((instance) => instance.start()));
     return started;
   }
@@ -97,17 +63,19 @@ describe('several instances on one Redis', () => {
   async function submit(
     options: Omit<WorkloadOptions, 'startMs'> & { leadMs?: number },
   ): Promise<SubmittedTask[]> {
-    const { tasks, messages } = pingWorkload(ping, {
+    const { tasks, messages } = pingWorkload(fleet.ping, {
       ...options,
       startMs: Date.now() + (options.leadMs ?? 3000),
     });
-    await publishAll(redis, channel(), messages);
+    await publishAll(fleet.redis, fleet.channel(), messages);
     // A periodic task accepted after its ToRunAt starts at its next grid time, by design: the
     // checks below hold only if every task was stored before the first fell due.
     const firstDue = Math.min(...tasks.map((task) => task.dueMs));
     await eventually(
       async () =>
-        (await redis.hlen(key('tasks'))) + (await redis.zcard(key('completed'))) >= tasks.length,
+        (await fleet.redis.hlen(fleet.key('tasks'))) +
+          (await fleet.redis.zcard(fleet.key('completed'))) >=
+        tasks.length,
       `all ${tasks.length} tasks to be stored`,
       60_000,
     );
@@ -125,7 +93,10 @@ describe('several instances on one Redis', () => {
     const last = lastDueMs(tasks);
     await until(last + 200);
     await eventually(
-      async () => (await redis.zcard(key('due'))) + (await redis.zcard(key('leased'))) === 0,
+      async () =>
+        (await fleet.redis.zcard(fleet.key('due'))) +
+          (await fleet.redis.zcard(fleet.key('leased'))) ===
+        0,
       'every occurrence to run and be recorded',
       extraMs,
     );
@@ -134,8 +105,8 @@ describe('several instances on one Redis', () => {
   }
 
   function ledger(tasks: readonly SubmittedTask[], faults: Fault[] = []): LedgerReport {
-    const runs = parseRunLogs(instances.map((instance) => instance.logs).join('\n'));
-    const report = analyseRuns(tasks, ping, runs, faults);
+    const runs = parseRunLogs(fleet.instances.map((instance) => instance.logs).join('\n'));
+    const report = analyseRuns(tasks, fleet.ping, runs, faults);
     // DELAYTASK_E2E_REPORT=1 prints each test's table even when it passes.
     if (process.env.DELAYTASK_E2E_REPORT)
       console.log(`${expect.getState().currentTestName}\n${formatReport(report)}`);
@@ -144,7 +115,7 @@ describe('several instances on one Redis', () => {
 
   /** Runs logged by each instance: the work really was shared. */
   const runsPerInstance = (): number[] =>
-    instances.map((instance) => parseRunLogs(instance.logs).length);
+    fleet.instances.map((instance) => parseRunLogs(instance.logs).length);
 
   /**
    * Fails with the whole table when the report shows anything but clean runs. Doubles explained by
@@ -162,9 +133,9 @@ describe('several instances on one Redis', () => {
     if (report.offGrid.length > 0) problems.push(`${report.offGrid.length} run(s) off the grid`);
     if (problems.length === 0) return;
     // Keep the evidence: every instance's log and the ping server's hits, for a post-mortem.
-    const file = join(tmpdir(), `delaytask-${prefix.replace(/\W/g, '_')}.json`);
-    const logs = instances.map((instance) => instance.logs);
-    writeFileSync(file, JSON.stringify({ problems, report, logs, hits: ping.hits }));
+    const file = join(tmpdir(), `delaytask-${fleet.prefix.replace(/\W/g, '_')}.json`);
+    const logs = fleet.instances.map((instance) => instance.logs);
+    writeFileSync(file, JSON.stringify({ problems, report, logs, hits: fleet.ping.hits }));
     throw new Error(`${problems.join('; ')} (evidence in ${file})\n${formatReport(report)}`);
   }
 
@@ -187,7 +158,7 @@ describe('several instances on one Redis', () => {
   });
 
   it('SIGKILL of one instance mid-run: none lost, doubles only among runs in flight at the kill', async () => {
-    ping.delayMs = 200; // each handler stays in flight for 200 ms: a kill catches some
+    fleet.ping.delayMs = 200; // each handler stays in flight for 200 ms: a kill catches some
     const leaseMs = 2000;
     const [victim] = await startInstances(3, () => ({ DELAYTASK_LEASE_MS: String(leaseMs) }));
     const tasks = await submit({
@@ -206,7 +177,9 @@ describe('several instances on one Redis', () => {
     const report = ledger(tasks, [{ kind: 'instance-kill', label: 'SIGKILL node0', at: killedAt }]);
     expectClean(report, { explainedDoubles: true });
     // The kill did catch handlers mid-request (else this test proves nothing about them)…
-    const cut = ping.hits.filter((hit) => hit.abortedAt !== undefined && hit.abortedAt >= killedAt);
+    const cut = fleet.ping.hits.filter(
+      (hit) => hit.abortedAt !== undefined && hit.abortedAt >= killedAt,
+    );
     expect(cut.length).toBeGreaterThan(0);
     // …and each of those ran again elsewhere (they never reached completion).
     const doubled = new Set(report.doubles.map((d) => d.id));
@@ -216,7 +189,7 @@ describe('several instances on one Redis', () => {
   });
 
   it('SIGTERM of one instance mid-run: exit 0, no doubles, its claims run elsewhere with no lease wait', async () => {
-    ping.delayMs = 200; // handlers in flight at the signal must be let finish, not rerun
+    fleet.ping.delayMs = 200; // handlers in flight at the signal must be let finish, not rerun
     const leaseMs = 30_000; // any task left to lapse would be ~30 s late: impossible to miss
     const [leaving] = await startInstances(3, () => ({ DELAYTASK_LEASE_MS: String(leaseMs) }));
     const tasks = await submit({
@@ -239,7 +212,7 @@ describe('several instances on one Redis', () => {
   });
 
   it('Redis killed and restarted under load (AOF on): nothing lost, the service recovers by itself', async () => {
-    ping.delayMs = 50;
+    fleet.ping.delayMs = 50;
     await startInstances(3);
     const tasks = await submit({
       once: 2400,
@@ -250,21 +223,26 @@ describe('several instances on one Redis', () => {
     });
     await until(tasks[0].dueMs + 2000);
     const downAt = Date.now();
-    await redisServer.kill();
+    await fleet.redisServer.kill();
     await sleep(1500);
-    await redisServer.restart();
+    await fleet.redisServer.restart();
     const upAt = Date.now();
 
     // Resubscribed: a task published after the restart runs too.
     const late = newTaskId();
     await eventually(async () => {
-      if (ping.count(late) > 0) return true;
-      await redis.publish(
-        channel(),
-        JSON.stringify({ ID: late, Name: 'OncePingTask', ToRunAfter: '0', Url: ping.url(late) }),
+      if (fleet.ping.count(late) > 0) return true;
+      await fleet.redis.publish(
+        fleet.channel(),
+        JSON.stringify({
+          ID: late,
+          Name: 'OncePingTask',
+          ToRunAfter: '0',
+          Url: fleet.ping.url(late),
+        }),
       );
       await sleep(500);
-      return ping.count(late) > 0;
+      return fleet.ping.count(late) > 0;
     }, 'a task published after the restart to run');
     await allRun(tasks);
 
@@ -272,8 +250,8 @@ describe('several instances on one Redis', () => {
       { kind: 'redis-outage', label: 'Redis restart', at: downAt, until: upAt },
     ]);
     expectClean(report, { explainedDoubles: true });
-    expect(ping.count(late)).toBe(1);
-    for (const instance of instances) {
+    expect(fleet.ping.count(late)).toBe(1);
+    for (const instance of fleet.instances) {
       // The outage is logged once when it starts and once when it ends, not once per retry.
       expect(instance.logs.match(/Cannot reach Redis at /g)?.length).toBe(1);
       expect(instance.logs.match(/Can reach Redis at .* again/g)?.length).toBe(1);

@@ -1,7 +1,6 @@
-import Redis from 'ioredis';
-import { PingServer } from '../support/ping-server';
+import { Fleet } from '../support/fleet';
 import { eventually, publishRaw, unixSeconds } from '../support/publish';
-import { freePort, RedisServerProcess } from '../support/redis-server';
+import { freePort } from '../support/redis-server';
 import { type LoggedRun, parseRunLogs } from '../support/run-ledger';
 import { ServiceProcess } from '../support/service-process';
 import { newTaskId } from '../support/workload';
@@ -25,50 +24,19 @@ const until = (at: number): Promise<void> => sleep(Math.max(0, at - Date.now()))
 /** The next whole second strictly after `ms`. */
 const nextSecond = (ms: number): number => Math.floor(ms / 1000) * 1000 + 1000;
 
-let redisServer: RedisServerProcess;
-let redis: Redis;
-let ping: PingServer;
-let instances: ServiceProcess[] = [];
-let prefixSeq = 0;
-let prefix = '';
-const channel = (): string => `${prefix}messageQ`;
-const key = (name: string): string => `{${prefix}}${name}`;
-
-beforeAll(async () => {
-  redisServer = await RedisServerProcess.start();
-  redis = new Redis(redisServer.url);
-  ping = new PingServer();
-  await ping.start();
-});
-
-beforeEach(() => {
-  // A key space of its own per test: counters (missed, expired) start at zero.
-  prefix = `sched${++prefixSeq}-${process.pid}:`;
-  ping.delayMs = 0;
-});
-
-afterEach(async () => {
-  await Promise.all(instances.map((instance) => instance.stop()));
-  instances = [];
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  await ping?.stop();
-  await redisServer?.dispose();
-});
+const fleet = Fleet.use('sched');
 
 /** An instance of the built service on this test's prefix; `httpPort` opens the admin API. */
 function service(name: string, env: Record<string, string> = {}): ServiceProcess {
   const instance = new ServiceProcess({
-    REDIS_URL: redisServer.url,
-    DELAYTASK_PREFIX: prefix,
+    REDIS_URL: fleet.redisServer.url,
+    DELAYTASK_PREFIX: fleet.prefix,
     DELAYTASK_INSTANCE_ID: name,
     // Ping handlers wait on the network: let several run at once (the default is the CPU count).
     DELAYTASK_CONCURRENCY: '16',
     ...env,
   });
-  instances.push(instance);
+  fleet.instances.push(instance);
   return instance;
 }
 
@@ -95,19 +63,21 @@ async function http(
 
 /** A ping task message; the ping server's path is the task ID, so its hits say whose run it was. */
 function pingTask(id: string, fields: Record<string, unknown>): Record<string, unknown> {
-  return { ID: id, Url: ping.url(id), ...fields };
+  return { ID: id, Url: fleet.ping.url(id), ...fields };
 }
 
 /** Publishes on the channel and waits until every task is stored. */
 async function publish(...tasks: Record<string, unknown>[]): Promise<void> {
   await publishRaw(
-    redis,
-    channel(),
+    fleet.redis,
+    fleet.channel(),
     tasks.map((task) => JSON.stringify(task)),
   );
   await eventually(
     async () => {
-      const stored = await Promise.all(tasks.map((t) => redis.hexists(key('tasks'), String(t.ID))));
+      const stored = await Promise.all(
+        tasks.map((t) => fleet.redis.hexists(fleet.key('tasks'), String(t.ID))),
+      );
       return stored.every((n) => n === 1);
     },
     'the tasks to be stored',
@@ -126,15 +96,15 @@ const lateness = (run: LoggedRun): number => run.startedAt - run.scheduledAt;
 
 /** The fleet-wide counters of occurrences not run. */
 async function counters(): Promise<{ missed: number; expired: number }> {
-  const hash = await redis.hgetall(key('counters'));
+  const hash = await fleet.redis.hgetall(fleet.key('counters'));
   return { missed: Number(hash.missed ?? 0), expired: Number(hash.expired ?? 0) };
 }
 
 /** The occurrence a periodic task waits for now (every instance stopped: due, not claimed). */
 async function nextDue(id: string): Promise<number> {
-  const score = await redis.zscore(key('due'), id);
+  const score = await fleet.redis.zscore(fleet.key('due'), id);
   if (score !== null) return Number(score);
-  const lease = await redis.hget(key('lease'), id);
+  const lease = await fleet.redis.hget(fleet.key('lease'), id);
   if (lease === null) throw new Error(`task ${id} is neither due nor claimed`);
   return Number(lease.split('|')[1]);
 }
@@ -198,12 +168,14 @@ describe('schedules on the built service', () => {
     }).format(dueAt);
     expect(inNewYork).toMatch(/^(Mon|Tue|Wed|Thu|Fri),? 09:30:00$/);
     // The view has no cron field; the stored record keeps the cron and its zone as sent.
-    const record = JSON.parse((await redis.hget(key('tasks'), daily)) ?? '{}') as object;
+    const record = JSON.parse(
+      (await fleet.redis.hget(fleet.key('tasks'), daily)) ?? '{}',
+    ) as object;
     expect(record).toMatchObject({ cron: '30 9 * * 1-5', timeZone: 'America/New_York' });
 
     await sleep(12_000);
-    await Promise.all(instances.map((instance) => instance.stop()));
-    const logs = instances.map((instance) => instance.logs).join('\n');
+    await Promise.all(fleet.instances.map((instance) => instance.stop()));
+    const logs = fleet.instances.map((instance) => instance.logs).join('\n');
 
     for (const id of [viaChannel, viaApi]) {
       const runs = runsOf(logs, id);
@@ -213,7 +185,7 @@ describe('schedules on the built service', () => {
       expect(slots.filter((slot) => slot % 2000 !== 0)).toEqual([]);
       expectConsecutive(runs, 2000, `cron task ${id}`);
       // The ping server (it sees runs whether or not they logged) agrees: no hidden second run.
-      const hits = ping.hits.filter(
+      const hits = fleet.ping.hits.filter(
         (hit) => hit.key === id && hit.at >= slots[0] && hit.at < slots[slots.length - 1] + 1000,
       );
       expect(hits.length).toBe(runs.length);
@@ -355,12 +327,14 @@ describe('schedules on the built service', () => {
     const [run] = runsOf(second.logs, sibling);
     expect(lateness(run)).toBeGreaterThanOrEqual(2000);
     // The strict one never ran: failed, as expired, saying why.
-    expect(ping.count(strict)).toBe(0);
+    expect(fleet.ping.count(strict)).toBe(0);
     expect(runsOf(second.logs, strict)).toEqual([]);
     const view = (await http('GET', `${url}/tasks/${strict}`)).body;
     expect(view.state).toBe('failed');
     expect(view.lastError).toMatch(/MaxLateness/);
-    const failure = JSON.parse((await redis.hget(key('failures'), strict)) ?? '{}') as object;
+    const failure = JSON.parse(
+      (await fleet.redis.hget(fleet.key('failures'), strict)) ?? '{}',
+    ) as object;
     expect(failure).toMatchObject({ outcome: 'expired' });
     expect(await counters()).toEqual({ missed: 0, expired: 1 });
     expect((await http('GET', `${url}/stats`)).body).toMatchObject({ expired: 1, missed: 0 });
@@ -371,7 +345,7 @@ describe('schedules on the built service', () => {
   });
 
   it('Overlap allowAll: runs of one schedule overlap, each as task <id>@<dueMs>; with Overlap skip (the default) they never do', async () => {
-    ping.delayMs = 2500; // every run takes 2.5 s; the interval is 1 s
+    fleet.ping.delayMs = 2500; // every run takes 2.5 s; the interval is 1 s
     const node = service('node0');
     await node.start();
     const anchor = nextSecond(Date.now()) + 1000;
@@ -397,7 +371,7 @@ describe('schedules on the built service', () => {
     expectConsecutive(occurrences, 1000, 'allowAll');
     // …and they overlapped: at some moment two or more requests of the schedule were in flight.
     const spans = (id: string) =>
-      ping.hits
+      fleet.ping.hits
         .filter((hit) => hit.key === id)
         .sort((a, b) => a.at - b.at)
         .map((hit) => ({ start: hit.at, end: hit.finishedAt ?? Infinity }));
