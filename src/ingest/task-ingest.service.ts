@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DelayTaskOptions } from '../config/delay-task-options.interface';
 import { DELAY_TASK_CONFIG, SERVER_CLOCK, TASK_STORE } from '../delay-task.constants';
 import { EngineEvents } from '../events/engine-events';
+import { messageOf } from '../logging/error-causes';
 import { printable } from '../logging/printable';
 import { ServerClock } from '../scheduler/server-clock';
 import { WheelDriver } from '../scheduler/wheel-driver.service';
@@ -272,7 +273,7 @@ function itemBytes(item: AcceptItem): number {
 }
 
 function errorText(error: unknown): string {
-  return printable(error instanceof Error ? error.message : String(error));
+  return printable(messageOf(error));
 }
 
 function mib(bytes: number): string {

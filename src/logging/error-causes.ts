@@ -39,7 +39,8 @@ function describe(error: unknown): string {
   }
 }
 
-function messageOf(error: unknown): string {
+/** An error's message, or whatever was thrown as text (a string, a number, an object). */
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

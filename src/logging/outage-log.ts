@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { messageOf } from './error-causes';
 import { printable } from './printable';
 
 /**
@@ -18,7 +19,7 @@ export class OutageLog {
   failed(error: unknown): void {
     if (this.down) return;
     this.down = true;
-    const reason = printable(error instanceof Error ? error.message : String(error), 500);
+    const reason = printable(messageOf(error), 500);
     this.logger[this.level](`Cannot ${this.what} (retrying with backoff): ${reason}`);
   }
 

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { type ValidationError, type ValidatorOptions, validateSync } from 'class-validator';
+import { messageOf } from '../logging/error-causes';
 import { payloadInstance } from './delay-task.decorator';
 
 /**
@@ -25,7 +26,7 @@ export function checkPayload(
     instance = payloadInstance(payloadClass, payload);
     errors = validateSync(instance, VALIDATION);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     return { refused: `payload could not be checked: ${detail}` };
   }
   if (errors.length === 0) return { instance };
@@ -44,7 +45,7 @@ export function payloadOfCheckedRecord(
   try {
     return { instance: payloadInstance(payloadClass, payload) };
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     return { refused: `payload could not be made an instance of its class: ${detail}` };
   }
 }

@@ -1,3 +1,4 @@
+import { messageOf } from '../../logging/error-causes';
 import { MAX_NESTING_DEPTH, nestedDeeperThan } from '../json-shape';
 import { isOversizedMessage } from '../oversized-message';
 import { describeValue, truncate } from '../task-fields';
@@ -30,7 +31,7 @@ function notAnObject(body: unknown): Rejection {
     try {
       JSON.parse(body);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = messageOf(error);
       return new Rejection(`malformed JSON: ${truncate(detail, 200)}`);
     }
     // Valid JSON that arrived as a string: a Nest client that emitted an already-encoded text.
