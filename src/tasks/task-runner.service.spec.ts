@@ -1,6 +1,8 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Expose, Transform } from 'class-transformer';
 import { IsString } from 'class-validator';
+import { once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { runInThisContext } from 'node:vm';
 import { OTHER_INSTANCE, type TaskTimes } from '../../test/support/in-memory-run-store';
 import { InMemoryTaskStore } from '../../test/support/in-memory-task-store';
@@ -556,6 +558,96 @@ describe('TaskRunner', () => {
       expect(run.abortedAt).toBeUndefined();
       run.finish();
       await tick();
+      expect(h.written(task.id)).toEqual([{ token: task.token, outcome: 'ok', code: 'done' }]);
+    });
+  });
+
+  describe('a confirmation answered late (an outage held it up)', () => {
+    /**
+     * Redis was unreachable when the claim was sent for confirmation and starts it 3.6 s later,
+     * when it is back; the runner cannot tell when Redis did, so it counts the lease from when it
+     * asked: 400 ms of it are sure, less than a renewal period.
+     */
+    async function confirmedLate(h: Harness, renewals: 'answer' | 'fail'): Promise<Claim> {
+      const task = h.task();
+      h.store.setLink('paused');
+      await h.fire(task);
+      await advanceTo(T0 + 3600);
+      h.store.resume();
+      // Before the answer that was held up is handled.
+      if (renewals === 'fail') h.store.setLink('down', 'renewLeases');
+      return task;
+    }
+
+    it('is renewed before it starts, then runs to its end (regression: started, given up, run again)', async () => {
+      const h = new Harness();
+      const task = await confirmedLate(h, 'answer');
+      await tick();
+      const run = h.probe.byToken(task.token);
+      expect(run.startedAt).toBeGreaterThanOrEqual(T0 + 3600);
+      const renewals = h.store.callsOf('renewLeases');
+      expect(renewals.map(({ at }) => at)).toEqual([T0 + 3600]);
+      expect(h.lastRenewed()).toEqual([task.token]);
+
+      await advanceTo(T0 + 3 * LEASE_MS);
+      expect(run.abortedAt).toBeUndefined();
+      run.finish();
+      await tick();
+      expect(h.written(task.id)).toEqual([{ token: task.token, outcome: 'ok', code: 'done' }]);
+    });
+
+    it('whose renewal fails is given back unstarted before its lease can lapse, never started here', async () => {
+      const h = new Harness();
+      const task = await confirmedLate(h, 'fail');
+      await advanceTo(T0 + 2 * LEASE_MS);
+      expect(h.probe.tokens).toEqual([]);
+      expect(h.sent(task.token)[0]).toBe('unstarted');
+      // Before the earliest its lease could lapse (had Redis started it when asked).
+      expect(h.firstSentAt(task.token)).toBeLessThan(T0 + LEASE_MS);
+    });
+  });
+
+  describe('after a stall of the event loop (real timers and a real socket)', () => {
+    let server: Server;
+    let sockets: { client: Socket; peer: Socket };
+    beforeEach(async () => {
+      jest.useRealTimers();
+      server = createServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const address = server.address();
+      const client = connect(typeof address === 'object' && address ? address.port : 0);
+      const [peer] = (await once(server, 'connection')) as [Socket];
+      sockets = { client, peer };
+    });
+    afterEach(() => {
+      sockets.client.destroy();
+      sockets.peer.destroy();
+      server.close();
+    });
+
+    const stall = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+
+    it('a run whose answer came in during the stall is recorded ok, not given up to run again', async () => {
+      // A handler that waits on the network, as a ping does.
+      const answered = new LooseHandler(() => once(sockets.client, 'data'));
+      const leaseMs = 1500;
+      const h = new Harness({ options: { leaseMs }, handlers: { Answered: answered } });
+      h.store.setLink('paused', 'renewLeases');
+      const task = h.task({ name: 'Answered' });
+      h.runner.enqueue([task]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(h.runner.load.running).toBe(1);
+
+      // The answer reaches the kernel, then the loop stalls past the lease this instance is sure
+      // of; after it, the watchdog's timer fires before the answer is read.
+      sockets.peer.write('pong');
+      stall(leaseMs);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(h.sent(task.token)).toEqual(['ok']);
       expect(h.written(task.id)).toEqual([{ token: task.token, outcome: 'ok', code: 'done' }]);
     });
   });

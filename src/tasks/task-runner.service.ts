@@ -82,6 +82,7 @@ export class TaskRunner {
   private readonly firstBatch: number;
   /** Stop a run this long before its lease may lapse: time for the handler to see its signal. */
   private readonly leaseMarginMs: number;
+  private readonly renewEveryMs: number;
   private leaseTimers: NodeJS.Timeout[] = [];
   private confirming = 0;
   /** Redis time less this host's, as the last confirmation answered: due times are Redis times. */
@@ -99,6 +100,7 @@ export class TaskRunner {
     this.confirmBatch = Math.min(BATCH, Math.max(64, options.concurrency * CONFIRMED_PER_SLOT));
     this.firstBatch = Math.min(this.confirmBatch, Math.max(16, options.concurrency * 2));
     this.leaseMarginMs = Math.min(1000, Math.floor(options.leaseMs / 5));
+    this.renewEveryMs = Math.floor(options.leaseMs / 3);
     this.outcomes = new OutcomeWriter(
       this.logger,
       options.windowMs,
@@ -279,8 +281,15 @@ export class TaskRunner {
     return dropped;
   }
 
+  /**
+   * Looks for leases that may lapse before they can be renewed, after the I/O of this turn: when
+   * the event loop stalled, timers fire before the I/O that waited behind them, and a renewal's
+   * answer or a handler's completion may be in it (a finished run given up would run again).
+   */
+  private checkLeases = (): void => void setImmediate(this.giveUpLapsing);
+
   /** Aborts runs, and gives up confirmed ones, whose lease may lapse before it can be renewed. */
-  private checkLeases = (): void => {
+  private giveUpLapsing = (): void => {
     const now = performance.now();
     for (const run of this.running.values()) {
       if (run.leaseUntil <= now) this.abort(run, 'lease-expired');
@@ -356,11 +365,11 @@ export class TaskRunner {
       }
       for (const stalled of result.stalled) this.schedules.endStalled(stalled, result.nowMs);
       this.retryLater(result.later, result.nowMs);
-      const leaseUntil = sentAt + this.options.leaseMs - this.leaseMarginMs;
-      for (const started of result.started) {
-        if (this.accepting) this.confirmed.push({ started, leaseUntil });
+      const { started, leaseUntil } = await this.sureOfLease(result.started, sentAt);
+      for (const run of started) {
+        if (this.accepting) this.confirmed.push({ started: run, leaseUntil });
         // Confirmed while shutting down: given straight back rather than stranded.
-        else this.giveBack(started);
+        else this.giveBack(run);
       }
     } catch (error) {
       this.startOutage.failed(error);
@@ -372,6 +381,38 @@ export class TaskRunner {
     }
     this.pump();
     this.stopKeepingLeases();
+  }
+
+  /**
+   * Started runs with a lease this instance is sure of for long enough to start them. A lease
+   * counts from when its confirmation was asked for, as Redis may have started the runs then; an
+   * answer held up by an outage (Redis started them only when it was back) leaves less than a
+   * renewal period of it, and the watchdog would give such runs up mid-run, to run again
+   * elsewhere: they are renewed first, in one call. Those whose renewal fails are given back.
+   */
+  private async sureOfLease(
+    started: StartedRun[],
+    askedAt: number,
+  ): Promise<{ started: StartedRun[]; leaseUntil: number }> {
+    const leaseUntil = (from: number): number => from + this.options.leaseMs - this.leaseMarginMs;
+    if (started.length === 0 || leaseUntil(askedAt) - performance.now() >= this.renewEveryMs) {
+      return { started, leaseUntil: leaseUntil(askedAt) };
+    }
+    const renewedAt = performance.now();
+    try {
+      const lost = new Set(
+        (await this.store.renewLeases(this.options.leaseMs, started)).map(({ token }) => token),
+      );
+      this.renewOutage.succeeded();
+      return {
+        started: started.filter(({ token }) => !lost.has(token)),
+        leaseUntil: leaseUntil(renewedAt),
+      };
+    } catch (error) {
+      this.renewOutage.failed(error);
+      for (const run of started) this.giveBack(run);
+      return { started: [], leaseUntil: 0 };
+    }
   }
 
   /**
@@ -482,7 +523,7 @@ export class TaskRunner {
   /** Renews held leases every third of a lease, and gives up runs whose lease may lapse. */
   private keepLeases(): void {
     if (this.leaseTimers.length > 0) return;
-    const renew = setInterval(() => void this.renewLeases(), Math.floor(this.options.leaseMs / 3));
+    const renew = setInterval(() => void this.renewLeases(), this.renewEveryMs);
     const watch = setInterval(this.checkLeases, Math.max(50, this.leaseMarginMs / 2));
     this.leaseTimers = [renew, watch];
     for (const timer of this.leaseTimers) timer.unref();

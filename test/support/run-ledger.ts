@@ -29,6 +29,8 @@ export interface DoubleRun {
   readonly extra: number;
   /** The fault at which an earlier run was in flight, when there was one for every extra run. */
   readonly inFlightAt?: string;
+  /** What the ping server saw of its runs: the evidence a failure prints. */
+  readonly hits: readonly Hit[];
 }
 
 export interface LedgerReport {
@@ -46,6 +48,8 @@ export interface LedgerReport {
   readonly offGrid: { id: string; scheduledAt: number }[];
   readonly worstLatenessMs: number;
   readonly p99LatenessMs: number;
+  /** The faults the runs were checked against. */
+  readonly faults: readonly Fault[];
 }
 
 export interface LedgerOptions {
@@ -106,6 +110,7 @@ export function analyseRuns(
     offGrid: [],
     worstLatenessMs: 0,
     p99LatenessMs: 0,
+    faults,
   };
   const lateness: number[] = [];
 
@@ -177,6 +182,7 @@ export function analyseRuns(
         kind: task.kind,
         extra,
         inFlightAt: explained.length >= extra ? explained[0].label : undefined,
+        hits,
       });
     }
   }
@@ -212,10 +218,16 @@ export function formatReport(report: LedgerReport): string {
   }
   lines.push(`${pad('worst lateness', 34)}${report.worstLatenessMs} ms`);
   lines.push(`${pad('p99 lateness', 34)}${report.p99LatenessMs} ms`);
+  for (const fault of report.faults) {
+    const until = fault.until === undefined ? '' : ` until ${clock(fault.until)}`;
+    lines.push(`  fault: ${fault.label} at ${clock(fault.at)}${until}`);
+  }
   for (const d of report.doubles.slice(0, 20)) {
     lines.push(
       `  double: ${d.kind} ${d.id} +${d.extra} ${d.inFlightAt ? `(in flight at ${d.inFlightAt})` : '(NOT in flight at any fault)'}`,
     );
+    if (d.inFlightAt === undefined)
+      for (const hit of d.hits) lines.push(`    hit ${hitTimes(hit)}`);
   }
   if (report.doubles.length > 20) lines.push(`  … ${report.doubles.length - 20} more doubles`);
   for (const l of report.lost.slice(0, 10)) {
@@ -242,6 +254,16 @@ function recordedBy(run: LoggedRun, hits: readonly Hit[], faults: readonly Fault
     (f) => f.kind === 'redis-outage' && answered >= f.at - 1000 && answered <= (f.until ?? f.at),
   );
   return Math.max(answered, outage?.until ?? answered);
+}
+
+/** A wall-clock time to the millisecond, as the services' logs print it. */
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
+
+function hitTimes(hit: Hit): string {
+  const answered =
+    hit.finishedAt === undefined ? 'never answered' : `answered ${clock(hit.finishedAt)}`;
+  const aborted = hit.abortedAt === undefined ? '' : `, aborted ${clock(hit.abortedAt)}`;
+  return `at ${clock(hit.at)}, ${answered}${aborted}`;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
