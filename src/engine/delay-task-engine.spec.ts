@@ -101,7 +101,7 @@ class Harness {
     const [handler, registry] = [app.get(HeldHandler), app.get(TaskRegistry)];
     const jobs = new SchedulerRegistry();
     const runner = new TaskRunner(OPTIONS, view, registry);
-    const driver = new WheelDriver(wheel, clock, runner);
+    const driver = new WheelDriver(wheel, clock, runner, view);
     const sweeper = new LeaseSweeper(OPTIONS, view, jobs);
     const recovery = new RecoveryService(OPTIONS, view, sweeper);
     const refill = new WindowRefill(OPTIONS, view, clock, driver, jobs);
@@ -239,6 +239,27 @@ describe('DelayTaskEngine', () => {
       expect(h.store.callsOf('claimDue').filter(({ at }) => since(at))).toEqual([]);
       expect(h.store.callsOf('reclaimExpired').filter(({ at }) => since(at))).toEqual([]);
       expect(h.holders('backlog')).toEqual({ backlog: undefined });
+    });
+
+    it('gives back what a refill answered after the stop began (regression: left to lapse a lease)', async () => {
+      const h = await Harness.create();
+      await h.start();
+      h.task('late', WINDOW_MS + 100);
+      // The refill that takes it into the window is on its way when the stop begins.
+      h.store.setLink('paused', 'claimDue');
+      await advance(400);
+      const stopping = h.stop();
+      await tick();
+      h.store.resume();
+      await stopping.over();
+      await tick();
+
+      expect(h.store.callsOf('claimDue').at(-1)?.at).toBeLessThan(stopping.at);
+      expect(h.holders('late')).toEqual({ late: undefined });
+      expect(h.store.dueIds()).toEqual(['late']);
+      expect(logs.of(WheelDriver.name)).toEqual([
+        'Stopping: gave back 1 task(s) claimed as the stop began',
+      ]);
     });
 
     it('gives back at once what the driver held and the runner had not started', async () => {

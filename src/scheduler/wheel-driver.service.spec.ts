@@ -1,6 +1,7 @@
 import { advance, tick, useFakeTime } from '../../test/support/fake-time';
 import { alignedScheduler, RecordingRunner } from '../../test/support/scheduler-parts';
 import type { Claim } from '../domain/claim';
+import type { TaskStore } from '../store/task-store';
 import { WheelDriver } from './wheel-driver.service';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -14,18 +15,34 @@ useFakeTime(T0);
 class Harness {
   private tokens = 0;
 
+  /** Claims the driver gave back to Redis, one list per call. */
+  readonly released: Claim[][] = [];
+
   private constructor(
-    readonly driver: WheelDriver,
     readonly runner: RecordingRunner,
     private readonly redis: { aheadMs: number },
-  ) {}
+    build: (store: Pick<TaskStore, 'releaseClaims'>) => WheelDriver,
+  ) {
+    this.driver = build({
+      releaseClaims: (claims) => {
+        this.released.push([...(claims as Claim[])]);
+        return Promise.resolve(claims.length);
+      },
+    });
+  }
+
+  readonly driver: WheelDriver;
 
   static async create(hostSkewMs = 0): Promise<Harness> {
     const redis = { aheadMs: 0 };
     const redisTime = () => Promise.resolve(Date.now() + redis.aheadMs);
     const { clock, wheel } = await alignedScheduler({ redisTime }, hostSkewMs);
     const runner = new RecordingRunner();
-    return new Harness(new WheelDriver(wheel, clock, runner.asTaskRunner()), runner, redis);
+    return new Harness(
+      runner,
+      redis,
+      (store) => new WheelDriver(wheel, clock, runner.asTaskRunner(), store),
+    );
   }
 
   /** From now on Redis's clock reads `ms` ahead of the one the driver aligned to at start. */
@@ -178,15 +195,19 @@ describe('WheelDriver', () => {
       expect(h.firedTokens()).toEqual([due.token, fired.token]);
     });
 
-    it('takes nothing more: claims and next occurrences that come after are neither held nor run', async () => {
+    it('holds nothing more: claims and next occurrences that come after go back to Redis at once, none runs (regression: left to lapse a lease)', async () => {
       const h = await Harness.create();
       h.driver.stop();
-      h.take(h.claim('due', 0), h.claim('soon', 100));
-      h.runner.reportNext([h.claim('next', 0), h.claim('next-soon', 100)]);
+      // A refill's or an ingest batch's answer that was on its way when the stop began.
+      const late = [h.claim('due', 0), h.claim('soon', 100)];
+      h.take(...late);
+      const next = [h.claim('next', 0), h.claim('next-soon', 100)];
+      h.runner.reportNext(next);
 
       await advance(1000);
       expect(h.runner.fired).toEqual([]);
       expect(h.driver.stop()).toEqual([]);
+      expect(h.released).toEqual([late, next]);
     });
   });
 });

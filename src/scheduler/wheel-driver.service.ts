@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { SERVER_CLOCK, TIMING_WHEEL } from '../delay-task.constants';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SERVER_CLOCK, TASK_STORE, TIMING_WHEEL } from '../delay-task.constants';
 import type { Claim } from '../domain/claim';
+import { messageOf } from '../logging/error-causes';
+import type { TaskStore } from '../store/task-store';
 import { TaskRunner } from '../tasks/task-runner.service';
 import { ServerClock } from './server-clock';
 import type { TimerHandle, TimingWheel } from './timing-wheel';
@@ -22,10 +24,13 @@ export class WheelDriver {
    */
   dueLeftInRedis = false;
 
+  private readonly logger = new Logger(WheelDriver.name);
+
   constructor(
     @Inject(TIMING_WHEEL) private readonly wheel: TimingWheel<Claim>,
     @Inject(SERVER_CLOCK) private readonly clock: ServerClock,
     private readonly runner: TaskRunner,
+    @Inject(TASK_STORE) private readonly store: Pick<TaskStore, 'releaseClaims'>,
   ) {
     // A periodic task's next occurrence, claimed as its run completed: held like any other claim,
     // so that a short interval keeps its grid without waiting for the window refill.
@@ -78,7 +83,8 @@ export class WheelDriver {
 
   /** Schedules claimed tasks; those already due go straight to the runner. */
   private hold(claims: readonly Claim[]): void {
-    if (this.stopped || claims.length === 0) return;
+    if (claims.length === 0) return;
+    if (this.stopped) return this.giveBack(claims);
     const due: Claim[] = [];
     for (const claim of claims) {
       const previous = this.held.get(claim.id);
@@ -93,6 +99,22 @@ export class WheelDriver {
     }
     if (due.length > 0) this.runner.enqueue(due);
     this.arm();
+  }
+
+  /**
+   * Claims that reach a stopped driver (a refill or an ingest batch answered after the stop
+   * began) go back to due for the other instances at once, rather than after their lease lapses.
+   */
+  private giveBack(claims: readonly Claim[]): void {
+    this.store.releaseClaims(claims).then(
+      (released) =>
+        this.logger.log(`Stopping: gave back ${released} task(s) claimed as the stop began`),
+      (error: unknown) =>
+        this.logger.warn(
+          `Stopping: could not give back ${claims.length} task(s) claimed as the stop began; ` +
+            `they return to due when their lease lapses (${messageOf(error)})`,
+        ),
+    );
   }
 
   private fire = (): void => {

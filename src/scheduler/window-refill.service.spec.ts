@@ -51,8 +51,9 @@ class Harness {
     const store = new InMemoryTaskStore({ now: () => Date.now() + redis.aheadMs });
     const { clock, wheel } = await alignedScheduler(store);
     const runner = new RecordingRunner();
-    const driver = new WheelDriver(wheel, clock, runner.asTaskRunner());
-    const refill = new WindowRefill(OPTIONS, store.asTaskStore(), clock, driver, registry);
+    const view = store.asTaskStore();
+    const driver = new WheelDriver(wheel, clock, runner.asTaskRunner(), view);
+    const refill = new WindowRefill(OPTIONS, view, clock, driver, registry);
     return new Harness(store, clock, runner, refill, redis);
   }
 
