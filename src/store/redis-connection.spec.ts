@@ -80,6 +80,15 @@ describe('redisConnection', () => {
     expect(connection.options.Connector).toEqual(expect.any(Function));
   });
 
+  it('looks again at a Redis loading its data every 100 ms, not after its whole loading estimate (single, sentinel, cluster)', () => {
+    const single = redisConnection({ redisUrl: 'redis://10.0.0.1:6379' });
+    const sentinel = redisConnection({ redisUrl: 'redis+sentinel://10.0.0.1:26379/main' });
+    const cluster = redisConnection({ redisUrl: '', redisClusterNodes: '10.0.0.1:7000' });
+    expect(single.cluster || single.options.maxLoadingRetryTime).toBe(100);
+    expect(sentinel.cluster || sentinel.options.maxLoadingRetryTime).toBe(100);
+    expect(cluster.cluster && cluster.options.redisOptions?.maxLoadingRetryTime).toBe(100);
+  });
+
   it('uses TLS to the sentinels and the master with rediss+sentinel://', () => {
     const { options } = redisConnection({ redisUrl: 'rediss+sentinel://h:1/m' }) as {
       options: RedisOptions;

@@ -65,6 +65,13 @@ export function redisConnection(settings: RedisSettings): RedisConnection {
   };
 }
 
+/**
+ * How long a client waits before it looks again at a Redis still loading its data after a
+ * restart. ioredis waits the server's whole loading estimate (a second at least) by default: an
+ * outage outlived the restart by seconds, and the leases held meanwhile lapsed to other instances.
+ */
+const LOADING_RECHECK_MS = 100;
+
 /** How logs name the Redis the settings describe, without the password. */
 export function redisServerName(settings: RedisSettings): string {
   return settings.redisClusterNodes
@@ -140,6 +147,7 @@ export function clusterOptionsFromNodes(
         username,
         password,
         tls: tlsOptions(tls, caFile),
+        maxLoadingRetryTime: LOADING_RECHECK_MS,
       },
     },
   };
@@ -165,6 +173,7 @@ export function redisOptionsFromUrl(url: string, caFile?: string): RedisOptions 
     host,
     port,
     tls: tlsOptions(tls, caFile),
+    maxLoadingRetryTime: LOADING_RECHECK_MS,
     Connector: handshakeConnector({ username, password, db, server: redactRedisUrl(url) }),
   };
 }
@@ -182,6 +191,7 @@ function sentinelOptionsFromUrl(url: string, caFile?: string): RedisOptions {
   return {
     sentinels,
     name: masterName,
+    maxLoadingRetryTime: LOADING_RECHECK_MS,
     ...(tls ? { tls: tlsOption, sentinelTLS: tlsOption, enableTLSForSentinelMode: true } : {}),
     Connector: handshakeConnector(
       { username, password, db, server: redactRedisUrl(url) },
