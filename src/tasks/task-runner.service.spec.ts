@@ -1183,6 +1183,27 @@ describe('TaskRunner', () => {
       ]);
     });
 
+    it('Overlap allowAll: an occurrence handed off as the instance stops goes back to due (regression: left to lapse a lease)', async () => {
+      const h = new Harness({ options: { concurrency: 4 } });
+      const schedule = h.task({ dueMs: T0, spec: { intervalMs: 1000, overlap: 'allowAll' } });
+      // The hand-off is on its way when the stop begins.
+      h.store.setLink('paused', 'acceptTasks');
+      await h.fire(schedule);
+      expect(h.runner.stopAccepting()).toEqual([]);
+      h.store.resume();
+      const draining = h.runner.drain(1000);
+      await advance(1000);
+      await draining;
+
+      const occurrence = `${schedule.id}@${T0}`;
+      expect(h.probe.runs).toEqual([]);
+      expect(h.written(occurrence)).toEqual([
+        expect.objectContaining({ outcome: 'unstarted', code: 'released' }),
+      ]);
+      expect(h.store.leaseOf(occurrence)).toBeUndefined();
+      expect(h.store.dueIds()).toContain(occurrence);
+    });
+
     it('Overlap allowAll: an occurrence handed off twice (a crash in between) is stored and run once', async () => {
       const h = new Harness({ options: { concurrency: 4 } });
       const spec: Partial<TaskSpec> = { intervalMs: 1000, overlap: 'allowAll' };

@@ -137,7 +137,9 @@ export class TaskRunner {
   }
 
   enqueue(claims: readonly Claim[]): void {
-    if (!this.accepting) return;
+    // Claimed for this instance as it stops (an allowAll occurrence handed off meanwhile; the
+    // wheel driver gives back its own): fresh claims, given straight back as next occurrences are.
+    if (!this.accepting) return this.nextOccurrences([...claims]);
     this.due.push(...claims);
     this.keepLeases();
     this.pump();
