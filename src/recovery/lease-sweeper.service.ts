@@ -55,11 +55,14 @@ export class LeaseSweeper {
     }
   }
 
-  /** Returns every lapsed claim to the due set; returns how many. */
+  /**
+   * Returns every lapsed claim to the due set; returns how many. None for a lease after Redis
+   * started (a restart): the leases that lapsed meanwhile are their live holders' to renew.
+   */
   async reclaimExpired(): Promise<number> {
     let total = 0;
     for (;;) {
-      const reclaimed = await this.store.reclaimExpired(RECLAIM_LIMIT);
+      const reclaimed = await this.store.reclaimExpired(RECLAIM_LIMIT, this.options.leaseMs);
       total += reclaimed;
       if (reclaimed < RECLAIM_LIMIT) break;
     }
