@@ -55,14 +55,11 @@ export class LeaseSweeper {
     }
   }
 
-  /**
-   * Returns every lapsed claim to the due set; returns how many. None for a lease after Redis
-   * started (a restart): the leases that lapsed meanwhile are their live holders' to renew.
-   */
+  /** Returns every lapsed claim to the due set; returns how many. */
   async reclaimExpired(): Promise<number> {
     let total = 0;
     for (;;) {
-      const reclaimed = await this.store.reclaimExpired(RECLAIM_LIMIT, this.options.leaseMs);
+      const reclaimed = await this.store.reclaimExpired(RECLAIM_LIMIT);
       total += reclaimed;
       if (reclaimed < RECLAIM_LIMIT) break;
     }

@@ -227,12 +227,11 @@ export class PartitionStore {
     });
   }
 
-  async reclaimExpired(limit: number, graceMs = 0): Promise<number> {
+  async reclaimExpired(limit: number): Promise<number> {
     const k = this.keys;
     const reply = await this.redis.reclaimExpired(
       ...[k.leased, k.lease, k.due, k.tasks, k.running, k.stalls],
       positive('limit', limit),
-      graceMs,
     );
     return asInt('reclaimExpired', reply, 'count');
   }

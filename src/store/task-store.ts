@@ -169,11 +169,10 @@ export class TaskStore {
 
   /**
    * Puts up to `limit` claims whose lease expired back in the due set at their due time, the
-   * limit spread over the partitions; returns how many. None while Redis has been up less than
-   * `graceMs` (see reclaimExpired-6.lua).
+   * limit spread over the partitions; returns how many.
    */
-  reclaimExpired(limit: number, graceMs = 0): Promise<number> {
-    return this.spread(limit, (p, share) => this.stores[p].reclaimExpired(share, graceMs));
+  reclaimExpired(limit: number): Promise<number> {
+    return this.spread(limit, (p, share) => this.stores[p].reclaimExpired(share));
   }
 
   /** Gives claims back to the due set at once (graceful shutdown); returns how many. */

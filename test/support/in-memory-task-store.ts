@@ -63,7 +63,7 @@ export class InMemoryTaskStore extends InMemoryRunStore {
       renewLeases: (...args) => this.renewLeases(...args),
       completeRuns: (...args) => this.completeRuns(...args),
       // The parent's reclaimExpired applies at once (a control for specs); the engine's goes
-      // through the link like any other call. This Redis never restarts: no grace after a start.
+      // through the link like any other call.
       reclaimExpired: (limit) =>
         this.send({ method: 'reclaimExpired', limit }, () => this.reclaimExpired(limit)),
       releaseClaims: (...args) => this.releaseClaims(...args),

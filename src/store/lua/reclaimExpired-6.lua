@@ -12,10 +12,7 @@
     KEYS[5] running ZSET id -> start ms of its started run
     KEYS[6] stalls  HASH id -> lost runs of the current occurrence
 
-    ARGV[1] limit    most claims to reclaim
-    ARGV[2] graceMs  none is reclaimed until Redis has been up this long: leases lapse while Redis
-                     is down too, with nobody to blame, and their live holders, back as well,
-                     renew them within a renewal period
+    ARGV[1] limit  most claims to reclaim
 
   Output:
     number of claims put back in due
@@ -25,8 +22,6 @@ local K = { leased = KEYS[1], lease = KEYS[2], due = KEYS[3], tasks = KEYS[4], r
 -- @include now
 -- @include lease
 
-local uptime = string.match(rcall('INFO', 'server'), 'uptime_in_seconds:(%d+)')
-if tonumber(uptime) * 1000 < tonumber(ARGV[2]) then return 0 end
 local now = nowMs()
 local ids = rcall('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 for _, id in ipairs(ids) do
