@@ -173,7 +173,7 @@ export class TaskRunner {
         const sentAt = performance.now();
         const lost = await this.store.renewLeases(this.options.leaseMs, batch);
         this.renewOutage.succeeded();
-        this.renewed(batch, lost, sentAt + this.options.leaseMs - this.leaseMarginMs);
+        this.renewed(batch, lost, this.leaseSureUntil(sentAt));
       }
     } catch (error) {
       this.renewOutage.failed(error);
@@ -386,6 +386,14 @@ export class TaskRunner {
   }
 
   /**
+   * Until when (performance.now) a lease asked for at `askedAt` is surely held, less the margin a
+   * handler needs to see its signal: Redis may have set it as early as when it was asked for.
+   */
+  private leaseSureUntil(askedAt: number): number {
+    return askedAt + this.options.leaseMs - this.leaseMarginMs;
+  }
+
+  /**
    * Started runs with a lease this instance is sure of for long enough to start them. A lease
    * counts from when its confirmation was asked for, as Redis may have started the runs then; an
    * answer held up by an outage (Redis started them only when it was back) leaves less than a
@@ -396,9 +404,9 @@ export class TaskRunner {
     started: StartedRun[],
     askedAt: number,
   ): Promise<{ started: StartedRun[]; leaseUntil: number }> {
-    const leaseUntil = (from: number): number => from + this.options.leaseMs - this.leaseMarginMs;
-    if (started.length === 0 || leaseUntil(askedAt) - performance.now() >= this.renewEveryMs) {
-      return { started, leaseUntil: leaseUntil(askedAt) };
+    const askedUntil = this.leaseSureUntil(askedAt);
+    if (started.length === 0 || askedUntil - performance.now() >= this.renewEveryMs) {
+      return { started, leaseUntil: askedUntil };
     }
     const renewedAt = performance.now();
     try {
@@ -408,7 +416,7 @@ export class TaskRunner {
       this.renewOutage.succeeded();
       return {
         started: started.filter(({ token }) => !lost.has(token)),
-        leaseUntil: leaseUntil(renewedAt),
+        leaseUntil: this.leaseSureUntil(renewedAt),
       };
     } catch (error) {
       this.renewOutage.failed(error);
