@@ -27,6 +27,7 @@ import {
   delayTaskLoggerOptionsFromEnv,
 } from '../../src/logging/delay-task-logger';
 import { ExamplesModule } from '../../src/service/examples/examples.module';
+import { boundHeapGrowth } from '../../src/service/heap-growth';
 import { PingPayload } from '../../src/service/examples/ping-payload';
 import { DelayTask } from '../../src/tasks/delay-task.decorator';
 import { DelayTaskHandler, type TaskOf } from '../../src/tasks/delay-task-handler';
@@ -86,6 +87,8 @@ class BenchAppModule {}
 const logger = new Logger('BenchApp');
 
 async function bootstrap(): Promise<void> {
+  // As src/service/main.ts does: the service as `npm start` runs it.
+  boundHeapGrowth();
   const options = delayTaskOptionsFromEnv(process.env);
   const app = await NestFactory.create(BenchAppModule, {
     abortOnError: false,

@@ -17,6 +17,7 @@ import { errorWithCauses } from '../logging/error-causes';
 import { delayTaskLoggerFromEnv } from '../logging/delay-task-logger';
 import { printable } from '../logging/printable';
 import { RedisRefusedError } from '../store/redis-handshake';
+import { boundHeapGrowth } from './heap-growth';
 
 const logger = new Logger('Main');
 const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -24,6 +25,7 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|::1)$/;
 
 async function bootstrap(): Promise<void> {
   survive();
+  boundHeapGrowth();
   // DELAYTASK_LOG_FORMAT and DELAYTASK_LOG_LEVEL first, so that every line is written so.
   const delayTaskLogger = delayTaskLoggerFromEnv(environment()).install();
   // Loaded only now: loading it checks the environment, and that check may log.
