@@ -51,5 +51,6 @@ export function buildForBench(): void {
   }
 }
 
-export const childScript = (name: 'bench-app' | 'bullmq-worker' | 'http-target'): string =>
-  join(CHILDREN_OUT, `${name}.js`);
+export const childScript = (
+  name: 'bench-app' | 'bullmq-worker' | 'http-target' | 'ping-alone',
+): string => join(CHILDREN_OUT, `${name}.js`);

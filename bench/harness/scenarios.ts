@@ -805,6 +805,33 @@ class HttpTarget {
   }
 }
 
+/**
+ * CPU seconds per run of the seed's ping handler alone (bench/children/ping-alone.ts: no scheduler,
+ * its own HTTP server): the floor under any scheduler's CPU per task in burst-http.
+ */
+async function pingHandlerAlone(n: number, concurrency: number): Promise<number> {
+  const target = await HttpTarget.start();
+  try {
+    const child = MeasuredChild.spawn('ping-alone', childScript('ping-alone'), {
+      BENCH_HTTP_URL: target.url,
+      BENCH_N: String(n),
+      BENCH_CONCURRENCY: String(concurrency),
+    });
+    try {
+      await child.ready;
+      const before = cpuSeconds(child.pid);
+      const { failed } = await child.ask<{ type: 'go'; failed: number }>({ type: 'go' });
+      const cpu = cpuSeconds(child.pid) - before;
+      if (failed > 0) console.warn(`  ! the ping handler alone: ${failed} of ${n} runs failed`);
+      return cpu / n;
+    } finally {
+      await child.stop();
+    }
+  } finally {
+    await target.stop();
+  }
+}
+
 const burstHttp: Scenario = {
   name: 'burst-http',
   describe: (p) =>
@@ -815,6 +842,7 @@ const burstHttp: Scenario = {
     const n = p.n ?? 50_000;
     const over = p.over ?? 1000;
     const concurrency = p.concurrency ?? 64;
+    const handlerAlone = system.key === 'ours' ? await pingHandlerAlone(n, concurrency) : NaN;
     const target = await HttpTarget.start();
     try {
       const [child] = await system.start(redis, 1, { concurrency });
@@ -928,6 +956,24 @@ const burstHttp: Scenario = {
             unit: 'µs',
             value: perTask(cpu0, cpu2, 0),
           },
+          ...(Number.isNaN(handlerAlone)
+            ? []
+            : [
+                {
+                  key: 'burst-http.cpu.handlerAlone',
+                  label:
+                    'CPU per task of the ping handler alone (no scheduler: the floor under ours)',
+                  unit: 'µs' as const,
+                  value: handlerAlone * 1e6,
+                },
+                {
+                  key: 'burst-http.cpu.beyondHandler',
+                  label:
+                    'CPU of the service per task beyond the handler alone (ingest, scheduling, store)',
+                  unit: 'µs' as const,
+                  value: perTask(cpu0, cpu2, 0) - handlerAlone * 1e6,
+                },
+              ]),
           {
             key: 'burst-http.cpu.submit',
             label: 'CPU of service/worker per task, while submitting',
