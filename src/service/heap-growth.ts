@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** How far past its live objects the service lets V8 grow the old generation, in percent. */
-export const SERVICE_HEAP_GROWING_PERCENT = 50;
+const SERVICE_HEAP_GROWING_PERCENT = 50;
 
 const FLAG = '--heap-growing-percent';
 
@@ -12,7 +12,7 @@ const FLAG = '--heap-growing-percent';
  * waiting for its GET); V8 promotes them and, with its own factor, lets dead ones pile up to 2–4×
  * the live heap before it collects, and keeps the pages after. The service's live heap stays small
  * by design (far-future tasks stay in Redis), so collecting sooner costs little CPU and keeps the
- * resident memory near the live heap (bench/README.md, "The service's heap"). A process started
+ * resident memory near the live heap (bench/README.md, "A third sitting"). A process started
  * with its own `--heap-growing-percent` keeps it. V8 reads the flag at every full GC, so it applies
  * when set at start.
  */
